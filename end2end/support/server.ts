@@ -1,0 +1,51 @@
+// How Playwright starts our server and Debian's Chromium. Never `npx playwright install`:
+// only package registries are reachable here, so the browser is /usr/bin/chromium.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export const chromiumLaunch = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+  ],
+};
+
+/** A server process for one suite: its own port, data directory and log file. */
+export function serverFor(name: string, port: number) {
+  const dir = path.join(repoRoot, 'target', 'e2e', name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const log = path.join(dir, 'server.log');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    dataDir: path.join(dir, 'data'),
+    log,
+    webServer: {
+      command: `exec ./target/debug/clinical-images >> '${log}' 2>&1`,
+      cwd: repoRoot,
+      url: `${url}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: {
+        APP_CONFIG: path.join(repoRoot, 'Leptos.toml'),
+        APP_DATA_DIR: path.join(dir, 'data'),
+        APP_LOG_FORMAT: 'json',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_ENV: 'PROD',
+        RUST_LOG: 'info',
+      },
+    },
+  };
+}

@@ -1,0 +1,76 @@
+//! The HTML shell, the router and the app-wide info every screen shows.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    ParamSegment, StaticSegment,
+    components::{Route, Router, Routes},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    launch::{
+        page::{ProblemPage, WidgetPage},
+        sim::SimLaunchPage,
+    },
+    ui::{home::HomePage, not_found::NotFound},
+};
+
+pub const PRODUCT_NAME: &str = "Clinical Images";
+
+/// What every page needs to know about how this server is connected.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AppInfo {
+    /// True when no ALEX credentials are configured and the embedded simulator stands in.
+    pub simulator: bool,
+    pub version: String,
+}
+
+#[server(prefix = "/api", endpoint = "app_info")]
+pub async fn get_app_info() -> Result<AppInfo, ServerFnError> {
+    let state = crate::server::state::app_state()?;
+    Ok(AppInfo {
+        simulator: state.simulator.is_some(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-NZ">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="referrer" content="no-referrer" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let info = Resource::new_blocking(|| (), |_| get_app_info());
+    provide_context(info);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/clinical_images.css" />
+        <Title text=PRODUCT_NAME />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("") view=HomePage />
+                <Route path=(StaticSegment("w"), ParamSegment("sid")) view=WidgetPage />
+                <Route path=(StaticSegment("problem"), ParamSegment("reason")) view=ProblemPage />
+                <Route path=StaticSegment("sim") view=SimLaunchPage />
+            </Routes>
+        </Router>
+    }
+}

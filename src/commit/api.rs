@@ -1,0 +1,19 @@
+//! The commit server function: one photo per call, so the page shows per-photo progress.
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, staging::PhotoView};
+
+/// Sends one photo to Medtech as a FHIR Media. Committed photos are answered as they are
+/// (never sent twice). A photo whose last attempt had an unknown outcome is only sent again
+/// with `resend_unknown`, after the GP has checked Medtech.
+#[server(prefix = "/api", endpoint = "photos/commit")]
+pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Result<PhotoView, AppError> {
+    use crate::{error::with_status, launch::server::authorise, server::state::app_state};
+    let state = app_state().map_err(|_| AppError::internal())?;
+    let session = authorise(&state, &sid).await.map_err(with_status)?;
+    super::server::commit_one(&state, &session, &id, resend_unknown)
+        .await
+        .map(|r| r.view(&state.settings.required_fields, &sid))
+        .map_err(with_status)
+}

@@ -1,0 +1,7 @@
+//! Committing: each ready photo is written into the patient's record through ALEX, once.
+//! The identifier sent is the photo's id, fixed at staging; the server's record decides whether
+//! a photo may be sent, so a double click or a retry never writes a second copy.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;

@@ -1,0 +1,226 @@
+//! Turning a staged photo into a Media in the patient's record (ssr only).
+
+use crate::{
+    alex::{
+        fhir::{CodeableConcept, Coding},
+        write::{MediaInput, media},
+    },
+    error::{AppError, ErrorKind},
+    launch::server::LaunchSession,
+    metadata::{
+        codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, SNOMED, VIEWS},
+        tags::Tags,
+    },
+    server::state::AppState,
+    staging::{
+        PhotoState,
+        server::store_error,
+        store::{PhotoRecord, StoreError, taken_words},
+    },
+};
+
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+
+pub async fn commit_one(
+    state: &AppState,
+    session: &LaunchSession,
+    id: &str,
+    resend_unknown: bool,
+) -> Result<PhotoRecord, AppError> {
+    let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
+    let record = state
+        .photos
+        .get(&session.id, id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| store_error(StoreError::NotFound))?;
+    // A photo belongs to the patient it was taken for; the session fixes who that is.
+    if record.patient_id != patient.id || record.facility != session.facility {
+        tracing::error!(photo = %record.id, "photo does not belong to the session's patient");
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "This photo belongs to another patient and cannot be sent here.",
+        ));
+    }
+    match record.state {
+        PhotoState::Committed => return Ok(record),
+        PhotoState::Committing => {
+            return Err(AppError::new(ErrorKind::Conflict, "This photo is already being sent."));
+        }
+        PhotoState::Removed => return Err(store_error(StoreError::WrongState(PhotoState::Removed))),
+        PhotoState::Staged | PhotoState::Failed => {}
+    }
+    let missing = record.tags.missing(&state.settings.required_fields);
+    if !missing.is_empty() {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            format!("This photo still needs: {}.", missing.join(", ")),
+        ));
+    }
+    if record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) && !resend_unknown {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "Medtech did not confirm whether it saved this photo. Check the patient's inbox in Medtech; \
+             send it again only if it is not there.",
+        ));
+    }
+    let record = match state
+        .photos
+        .transition(
+            session,
+            id,
+            "state IN ('staged', 'failed')",
+            PhotoState::Committing,
+            "committing",
+            None,
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::WrongState(PhotoState::Committed)) => {
+            return state
+                .photos
+                .get(&session.id, id)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(AppError::internal);
+        }
+        Err(e) => return Err(store_error(e)),
+    };
+    let jpeg = match state.photos.image(&record).await {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = state
+                .photos
+                .finish_commit(
+                    session,
+                    &record,
+                    Err(("storage".into(), "The photo's file could not be read.".into())),
+                    None,
+                )
+                .await;
+            return Err(store_error(e));
+        }
+    };
+    let resource = media(MediaInput {
+        identifier: &record.id,
+        patient_id: &record.patient_id,
+        practitioner_id: session.practitioner_id.as_deref(),
+        taken: chrono::DateTime::from_timestamp(record.taken_at, 0).unwrap_or_else(chrono::Utc::now),
+        jpeg: &jpeg,
+        width: record.width,
+        height: record.height,
+        title: title(&record.tags, record.taken_at),
+        body_site: body_site(&record.tags),
+        view: coded(VIEWS, record.tags.view.as_deref()),
+        reason: reason(&record.tags),
+        notes: notes(&record.tags),
+        dermoscopy: record.tags.image_type.as_deref() == Some("dermoscopy"),
+    });
+    let outcome = state.alex.create_media(&session.facility, &resource).await;
+    let (result, correlation) = match &outcome {
+        Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
+        Err(e) => (Err((e.kind().to_string(), e.gp_message())), None),
+    };
+    let updated = state
+        .photos
+        .finish_commit(session, &record, result, correlation)
+        .await
+        .map_err(store_error)?;
+    match outcome {
+        Ok(created) => {
+            tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = jpeg.len(), "photo committed");
+            Ok(updated)
+        }
+        Err(e) => {
+            tracing::warn!(photo = %record.id, kind = e.kind(), error = %e, "photo commit failed");
+            Ok(updated)
+        }
+    }
+}
+
+/// The Media title — the only text a GP sees in Medtech — carries the tags in words:
+/// "Left forearm — anterior — lesion — 23 Nov 2026 10:42".
+pub fn title(tags: &Tags, taken_at: i64) -> String {
+    let mut parts = tags.words();
+    if parts.is_empty() {
+        parts.push("Clinical photo".into());
+    }
+    parts.push(taken_words(taken_at));
+    parts.join(" — ")
+}
+
+fn coded(list: &'static [codes::Code], code: Option<&str>) -> Option<CodeableConcept> {
+    let c = codes::find(list, code?)?;
+    Some(CodeableConcept {
+        coding: vec![Coding::new(c.system, c.code, c.term)],
+        text: Some(c.label.to_string()),
+    })
+}
+
+/// Side-neutral site in `coding`, the words with the side in `text` (R4 Media has no laterality).
+fn body_site(tags: &Tags) -> Option<CodeableConcept> {
+    let mut cc = coded(BODY_SITES, tags.body_site.as_deref())?;
+    cc.text = tags.site_words();
+    Some(cc)
+}
+
+fn reason(tags: &Tags) -> Vec<CodeableConcept> {
+    let Some(local) = codes::find(IMAGE_TYPES, tags.image_type.as_deref().unwrap_or("")) else {
+        return vec![];
+    };
+    let mut coding = vec![Coding::new(local.system, local.code, local.term)];
+    if let Some(std) = codes::image_type_standard_code(local.code) {
+        coding.push(Coding::new(SNOMED, std.code, std.term));
+    }
+    vec![CodeableConcept {
+        coding,
+        text: Some(local.label.to_string()),
+    }]
+}
+
+fn notes(tags: &Tags) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(lat) = codes::find(LATERALITIES, tags.laterality.as_deref().unwrap_or("")) {
+        notes.push(format!("Laterality: {} (SNOMED CT {})", lat.label, lat.code));
+    }
+    if let Some(d) = tags.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        notes.push(d.trim().to_string());
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn title_carries_the_tags_in_words() {
+        let tags = Tags {
+            body_site: Some("14975008".into()),
+            laterality: Some("7771000".into()),
+            view: Some("255549009".into()),
+            image_type: Some("lesion".into()),
+            description: None,
+        };
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 22, 21, 42, 0)
+            .unwrap()
+            .timestamp();
+        assert_eq!(title(&tags, at), "Left forearm — anterior — lesion — 23 Nov 2026 10:42");
+        assert_eq!(title(&Tags::default(), at), "Clinical photo — 23 Nov 2026 10:42");
+    }
+
+    #[test]
+    fn body_site_is_side_neutral_with_side_in_text() {
+        let tags = Tags {
+            body_site: Some("85562004".into()),
+            laterality: Some("24028007".into()),
+            ..Default::default()
+        };
+        let cc = body_site(&tags).unwrap();
+        assert_eq!(cc.coding[0].code.as_deref(), Some("85562004"));
+        assert_eq!(cc.text.as_deref(), Some("Right hand"));
+    }
+}

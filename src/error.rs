@@ -1,0 +1,144 @@
+//! The error every server function returns: a kind the code can match on, and a message in
+//! plain English for the GP. Shared by server and browser.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// No such launch session (or phone link): it never existed or was removed.
+    SessionUnknown,
+    SessionExpired,
+    /// The session exists but this browser did not open it.
+    NotThisBrowser,
+    /// The launch had no patient open.
+    NoPatient,
+    InvalidInput,
+    TooLarge,
+    NotAnImage,
+    NotFound,
+    /// The request conflicts with the photo's state (e.g. already committed).
+    Conflict,
+    /// ALEX refused or failed; the message says what to do.
+    Medtech,
+    /// Medtech could not be reached; worth retrying later.
+    MedtechUnavailable,
+    /// The browser could not reach our server.
+    Network,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub kind: ErrorKind,
+    /// Plain English for the GP.
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        AppError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal() -> Self {
+        AppError::new(
+            ErrorKind::Internal,
+            "Something went wrong on our side. Your photos are kept; please try again.",
+        )
+    }
+
+    pub fn session_unknown() -> Self {
+        AppError::new(
+            ErrorKind::SessionUnknown,
+            "This widget session is not known. Open the patient in Medtech and click the icon again.",
+        )
+    }
+
+    pub fn session_expired() -> Self {
+        AppError::new(
+            ErrorKind::SessionExpired,
+            "This widget session has expired. Open the patient in Medtech and click the icon again.",
+        )
+    }
+
+    pub fn not_this_browser() -> Self {
+        AppError::new(
+            ErrorKind::NotThisBrowser,
+            "This session was opened in another browser. Open the patient in Medtech and click the icon again.",
+        )
+    }
+
+    pub fn no_patient() -> Self {
+        AppError::new(
+            ErrorKind::NoPatient,
+            "Open a patient in Medtech first, then click the icon again.",
+        )
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// The HTTP status a server function answers with.
+    pub fn status(&self) -> u16 {
+        match self.kind {
+            ErrorKind::SessionUnknown | ErrorKind::NotFound => 404,
+            ErrorKind::SessionExpired => 410,
+            ErrorKind::NotThisBrowser => 403,
+            ErrorKind::NoPatient | ErrorKind::Conflict => 409,
+            ErrorKind::InvalidInput | ErrorKind::NotAnImage => 400,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::Medtech => 502,
+            ErrorKind::MedtechUnavailable => 503,
+            ErrorKind::Network | ErrorKind::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::new(
+                ErrorKind::Network,
+                "We could not reach the Clinical Images server. Check the connection and try again.",
+            ),
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::invalid("The request was not understood.")
+            }
+            _ => AppError::internal(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::alex::AlexError> for AppError {
+    fn from(e: crate::alex::AlexError) -> Self {
+        let kind = if e.is_transient() {
+            ErrorKind::MedtechUnavailable
+        } else {
+            ErrorKind::Medtech
+        };
+        AppError::new(kind, e.gp_message())
+    }
+}
+
+/// Sets the HTTP status of the current server-function response from an error, and returns it.
+#[cfg(feature = "ssr")]
+pub fn with_status(e: AppError) -> AppError {
+    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(code) = axum::http::StatusCode::from_u16(e.status()) {
+            resp.set_status(code);
+        }
+    }
+    e
+}

@@ -1,0 +1,124 @@
+//! The widget page for one launch session, and the pages that explain a refused launch.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::api::get_session;
+use crate::{
+    error::{AppError, ErrorKind},
+    ui::frame::{Frame, PatientBanner, PhotoStrip},
+};
+
+/// `/w/:sid` — everything the GP does for one patient happens here.
+#[component]
+pub fn WidgetPage() -> impl IntoView {
+    let params = use_params_map();
+    let sid = move || params.read().get("sid").unwrap_or_default();
+    let session = Resource::new_blocking(sid, get_session);
+    view! {
+        <Frame>
+            <Suspense fallback=|| view! { <p class="loading">"Loading the patient…"</p> }>
+                {move || Suspend::new(async move {
+                    match session.await {
+                        Ok(s) => {
+                            let patient = s.patient.clone();
+                            let has_patient = patient.is_some();
+                            view! {
+                                <PatientBanner patient=Signal::stored(patient) />
+                                <Show
+                                    when=move || has_patient
+                                    fallback=|| view! { <NoPatient /> }
+                                >
+                                    <PhotoStrip>{()}</PhotoStrip>
+                                </Show>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <SessionProblem error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Frame>
+    }
+}
+
+#[component]
+fn NoPatient() -> impl IntoView {
+    view! {
+        <section class="no-context" aria-labelledby="no-patient-title">
+            <h2 id="no-patient-title">"Open a patient in Medtech first"</h2>
+            <p>
+                "The widget was opened without a patient. Open the patient's record in Medtech "
+                "Evolution, then click the Clinical Images icon again."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn SessionProblem(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(code) = axum::http::StatusCode::from_u16(error.status()) {
+            resp.set_status(code);
+        }
+    }
+    let title = match error.kind {
+        ErrorKind::SessionExpired => "This session has ended",
+        ErrorKind::NotThisBrowser => "This session belongs to another browser",
+        _ => "This session is not available",
+    };
+    view! {
+        <PatientBanner patient=Signal::stored(None) />
+        <section class="error-page" role="alert">
+            <h2>{title}</h2>
+            <p>{error.message}</p>
+        </section>
+    }
+}
+
+/// `/problem/:reason` — why a launch was refused, in words a GP can act on.
+#[component]
+pub fn ProblemPage() -> impl IntoView {
+    let params = use_params_map();
+    let reason = params.read_untracked().get("reason").unwrap_or_default();
+    let (status, title, text) = problem_text(&reason);
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(axum::http::StatusCode::from_u16(status).unwrap_or_default());
+    }
+    let _ = status;
+    view! {
+        <Frame>
+            <PatientBanner patient=Signal::stored(None) />
+            <section class="error-page" role="alert">
+                <h2>{title}</h2>
+                <p>{text}</p>
+            </section>
+        </Frame>
+    }
+}
+
+fn problem_text(reason: &str) -> (u16, &'static str, &'static str) {
+    const AGAIN: &str = "Open the patient in Medtech Evolution and click the Clinical Images icon again.";
+    match reason {
+        "launch-missing" => (400, "This link is incomplete", AGAIN),
+        "launch-expired" => (400, "This launch link has expired", AGAIN),
+        "launch-used" => (
+            409,
+            "This launch link has already been used",
+            "Each click on the icon opens one session. Click the Clinical Images icon in Medtech again.",
+        ),
+        "practice-not-enabled" => (
+            403,
+            "Clinical Images is not enabled for this practice",
+            "Please ask your practice manager to contact us to enable it.",
+        ),
+        "medtech-unavailable" => (
+            503,
+            "Medtech could not be reached",
+            "We could not check this launch with Medtech just now. Wait a minute, then click the icon again.",
+        ),
+        _ => (400, "This launch link is not valid", AGAIN),
+    }
+}

@@ -1,0 +1,382 @@
+//! The launch handler and the launch-session store (ssr only).
+//!
+//! A session is bound to the browser that opened it: the browser holds a random secret in an
+//! HttpOnly cookie, the session stores its hash. Pages name their session in the path
+//! (`/w/{id}`), so two launches in two tabs of one browser stay two sessions.
+
+use axum::{
+    extract::{Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use cookie::{Cookie, SameSite};
+use rand::RngCore;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use crate::{
+    alex::{AlexError, fhir::Patient, write::sha256_hex},
+    error::AppError,
+    server::{db::now_secs, state::AppState},
+    ui::frame::PatientSummary,
+};
+
+use super::api::SessionView;
+
+pub const BROWSER_COOKIE: &str = "ci_browser";
+
+#[derive(Debug, Clone)]
+pub struct LaunchSession {
+    pub id: String,
+    pub facility: String,
+    pub patient: Option<SessionPatient>,
+    pub practitioner_id: Option<String>,
+    pub practitioner_name: Option<String>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionPatient {
+    pub id: String,
+    pub name: String,
+    pub birth_date: String,
+    pub nhi: String,
+}
+
+impl LaunchSession {
+    pub fn view(&self) -> SessionView {
+        SessionView {
+            facility: self.facility.clone(),
+            patient: self.patient.as_ref().map(|p| PatientSummary {
+                name: p.name.clone(),
+                birth_date: p.birth_date.clone(),
+                nhi: p.nhi.clone(),
+            }),
+            practitioner: self.practitioner_name.clone(),
+        }
+    }
+}
+
+/// Why a launch was refused; each has its own page (`/problem/{reason}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchProblem {
+    Missing,
+    Invalid,
+    Expired,
+    Replayed,
+    Facility,
+    Unavailable,
+}
+
+impl LaunchProblem {
+    pub fn slug(self) -> &'static str {
+        match self {
+            LaunchProblem::Missing => "launch-missing",
+            LaunchProblem::Invalid => "launch-invalid",
+            LaunchProblem::Expired => "launch-expired",
+            LaunchProblem::Replayed => "launch-used",
+            LaunchProblem::Facility => "practice-not-enabled",
+            LaunchProblem::Unavailable => "medtech-unavailable",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LaunchQuery {
+    context: Option<String>,
+    signature: Option<String>,
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `GET /launch?context=…&signature=…`
+pub async fn launch(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LaunchQuery>) -> Response {
+    let (Some(context), Some(signature)) = (
+        q.context.filter(|c| !c.is_empty()),
+        q.signature.filter(|s| !s.is_empty()),
+    ) else {
+        return problem(LaunchProblem::Missing);
+    };
+    match start_session(&state, &headers, &context, &signature).await {
+        Ok((sid, set_cookie)) => {
+            tracing::info!(session = %short(&sid), "launch session created");
+            let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();
+            if let Some(c) = set_cookie {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(p) => {
+            tracing::warn!(problem = p.slug(), "launch refused");
+            problem(p)
+        }
+    }
+}
+
+fn problem(p: LaunchProblem) -> Response {
+    let mut resp = Redirect::to(&format!("/problem/{}", p.slug())).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A session id as it may be logged: enough to correlate, not enough to use.
+pub fn short(sid: &str) -> &str {
+    &sid[..sid.len().min(6)]
+}
+
+async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    context: &str,
+    signature: &str,
+) -> Result<(String, Option<String>), LaunchProblem> {
+    let decoded = state
+        .alex
+        .decode_launch(context, signature)
+        .await
+        .map_err(|e| match e {
+            e if e.is_transient() => LaunchProblem::Unavailable,
+            AlexError::Rejected { ref detail, .. } if detail.to_ascii_lowercase().contains("expired") => {
+                LaunchProblem::Expired
+            }
+            _ => LaunchProblem::Invalid,
+        })?;
+    state
+        .alex
+        .check_facility(&decoded.facility_code)
+        .map_err(|_| LaunchProblem::Facility)?;
+
+    // A launch pair opens one session, once.
+    let hash = sha256_hex(format!("{context}.{signature}").as_bytes());
+    let keep_until = now_secs() + 24 * 3600;
+    let fresh = state
+        .db
+        .call(move |c| {
+            c.execute("DELETE FROM used_launches WHERE expires_at < ?1", params![now_secs()])?;
+            c.execute(
+                "INSERT OR IGNORE INTO used_launches (hash, expires_at) VALUES (?1, ?2)",
+                params![hash, keep_until],
+            )
+        })
+        .await
+        .map_err(|_| LaunchProblem::Unavailable)?;
+    if fresh == 0 {
+        return Err(LaunchProblem::Replayed);
+    }
+
+    let facility = decoded.facility_code.clone();
+    let patient = match decoded.patient_id.as_deref() {
+        Some(id) => Some(summarise(state.alex.patient(&facility, id).await.map_err(map_alex)?)),
+        None => None,
+    };
+    let (practitioner_id, practitioner_name) = match decoded.provider_id.as_deref() {
+        Some(id) => match state.alex.practitioner(&facility, id).await {
+            Ok(p) => (Some(p.id.clone()), p.display_name()),
+            Err(e) if e.is_transient() => return Err(LaunchProblem::Unavailable),
+            Err(_) => (Some(id.to_string()), None),
+        },
+        None => (None, None),
+    };
+
+    let existing = browser_secret(headers);
+    let secret = existing.clone().unwrap_or_else(random_token);
+    let sid = random_token();
+    let now = now_secs();
+    let expires = now + state.settings.launch_session_hours as i64 * 3600;
+    let row = (
+        sid.clone(),
+        sha256_hex(secret.as_bytes()),
+        facility,
+        patient,
+        practitioner_id,
+        practitioner_name,
+    );
+    state
+        .db
+        .call(move |c| {
+            let (sid, browser, facility, patient, pr_id, pr_name) = row;
+            c.execute(
+                "INSERT INTO sessions (id, browser_hash, facility, patient_id, patient_name, patient_birth_date,
+                 patient_nhi, practitioner_id, practitioner_name, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    sid,
+                    browser,
+                    facility,
+                    patient.as_ref().map(|p| &p.id),
+                    patient.as_ref().map(|p| &p.name),
+                    patient.as_ref().map(|p| &p.birth_date),
+                    patient.as_ref().map(|p| &p.nhi),
+                    pr_id,
+                    pr_name,
+                    now,
+                    expires
+                ],
+            )
+        })
+        .await
+        .map_err(|_| LaunchProblem::Unavailable)?;
+    let cookie = existing.is_none().then(|| browser_cookie(&secret, is_https(headers)));
+    Ok((sid, cookie))
+}
+
+fn map_alex(e: AlexError) -> LaunchProblem {
+    if e.is_transient() {
+        LaunchProblem::Unavailable
+    } else if matches!(
+        e,
+        AlexError::FacilityNotMapped { .. } | AlexError::FacilityNotAllowed { .. }
+    ) {
+        LaunchProblem::Facility
+    } else {
+        LaunchProblem::Invalid
+    }
+}
+
+fn summarise(p: Patient) -> SessionPatient {
+    SessionPatient {
+        name: p.display_name().unwrap_or_else(|| "(no name recorded)".into()),
+        birth_date: p
+            .birth_date
+            .as_deref()
+            .map(format_date)
+            .unwrap_or_else(|| "unknown".into()),
+        nhi: p.nhi().unwrap_or("none recorded").to_string(),
+        id: p.id,
+    }
+}
+
+/// `1985-03-12` → `12 Mar 1985` (unambiguous for a GP).
+pub fn format_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| iso.to_string())
+}
+
+fn is_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+/// The browser cookie. Over https it is `SameSite=None; Secure; Partitioned` so it survives
+/// inside Medtech Evolution's embedded pane (a frame on another site); over plain http
+/// (development on localhost) `SameSite=Lax`.
+fn browser_cookie(secret: &str, https: bool) -> String {
+    let mut c = Cookie::build((BROWSER_COOKIE, secret.to_string()))
+        .path("/")
+        .http_only(true);
+    c = if https {
+        c.secure(true).same_site(SameSite::None).partitioned(true)
+    } else {
+        c.same_site(SameSite::Lax)
+    };
+    c.build().to_string()
+}
+
+fn browser_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == BROWSER_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32)
+}
+
+/// The session `sid` if it exists, is live, and was opened by the browser making this request.
+pub async fn authorise(state: &AppState, sid: &str) -> Result<LaunchSession, AppError> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>().ok_or_else(AppError::internal)?;
+    authorise_headers(state, sid, &parts.headers).await
+}
+
+pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
+    if sid.len() != 43 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(AppError::session_unknown());
+    }
+    let sid_owned = sid.to_string();
+    let row = state
+        .db
+        .call(move |c| {
+            c.query_row(
+                "SELECT id, browser_hash, facility, patient_id, patient_name, patient_birth_date, patient_nhi,
+                 practitioner_id, practitioner_name, expires_at, ended_at FROM sessions WHERE id = ?1",
+                params![sid_owned],
+                |r| {
+                    let patient = match r.get::<_, Option<String>>(3)? {
+                        Some(id) => Some(SessionPatient {
+                            id,
+                            name: r.get(4)?,
+                            birth_date: r.get(5)?,
+                            nhi: r.get(6)?,
+                        }),
+                        None => None,
+                    };
+                    Ok((
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<i64>>(10)?,
+                        LaunchSession {
+                            id: r.get(0)?,
+                            facility: r.get(2)?,
+                            patient,
+                            practitioner_id: r.get(7)?,
+                            practitioner_name: r.get(8)?,
+                            expires_at: r.get(9)?,
+                        },
+                    ))
+                },
+            )
+            .optional()
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    let Some((browser_hash, ended_at, session)) = row else {
+        return Err(AppError::session_unknown());
+    };
+    if ended_at.is_some() || session.expires_at < now_secs() {
+        return Err(AppError::session_expired());
+    }
+    let Some(secret) = browser_secret(headers) else {
+        return Err(AppError::not_this_browser());
+    };
+    if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
+        return Err(AppError::not_this_browser());
+    }
+    Ok(session)
+}
+
+/// For handlers outside Leptos: the session or an HTTP error.
+pub fn status_of(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_attributes_fit_http_and_embedded_https() {
+        let c = browser_cookie("s", true);
+        for part in ["HttpOnly", "SameSite=None", "Secure", "Partitioned", "Path=/"] {
+            assert!(c.contains(part), "{c}");
+        }
+        let c = browser_cookie("s", false);
+        assert!(c.contains("SameSite=Lax") && !c.contains("Secure"), "{c}");
+    }
+
+    #[test]
+    fn dates_read_unambiguously() {
+        assert_eq!(format_date("1985-03-12"), "12 Mar 1985");
+        assert_eq!(format_date("garbage"), "garbage");
+    }
+}

@@ -1,0 +1,36 @@
+//! Clinical Images: a Leptos full-stack widget that lets a New Zealand GP capture, tag and
+//! commit clinical photos into Medtech Evolution through Medtech's ALEX API.
+//!
+//! Layout: one folder per concept. `ui` holds the shell and shared components; server-only
+//! code sits behind the `ssr` feature and never reaches the WASM build.
+
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod capture;
+pub mod commit;
+pub mod error;
+pub mod launch;
+pub mod metadata;
+pub mod nhi;
+pub mod staging;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
+
+/// The ALEX gateway: configuration, tokens, the FHIR client and its typed faults (ssr only).
+#[cfg(feature = "ssr")]
+pub mod alex;
+/// The embedded ALEX simulator: a real HTTP server that behaves like ALEX (ssr only).
+#[cfg(feature = "ssr")]
+pub mod simulator;

@@ -1,0 +1,4 @@
+//! Photo metadata: the coded lists a GP picks from and the tags a photo carries.
+
+pub mod codes;
+pub mod tags;

@@ -1,0 +1,154 @@
+//! The embedded SQLite database: launch sessions, photo records and the audit trail, beside the
+//! staged image files. SQLite because it is durable, needs no server, survives restarts and
+//! handles a practice's load; calls run on the blocking pool so they never stall the runtime.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use rusqlite::Connection;
+
+/// Schema steps, applied in order once each (tracked by `PRAGMA user_version`).
+const MIGRATIONS: &[&str] = &[
+    // 1: launch sessions and spent launch pairs.
+    "CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        browser_hash TEXT NOT NULL,
+        facility TEXT NOT NULL,
+        patient_id TEXT,
+        patient_name TEXT,
+        patient_birth_date TEXT,
+        patient_nhi TEXT,
+        practitioner_id TEXT,
+        practitioner_name TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER
+    );
+    CREATE TABLE used_launches (
+        hash TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );",
+    // 2: staged photos and the append-only audit trail.
+    "CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        blob_key TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        taken_at INTEGER NOT NULL,
+        tags TEXT NOT NULL DEFAULT '{}',
+        alex_id TEXT,
+        failure_kind TEXT,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX photos_session ON photos(session_id, created_at);
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        photo_id TEXT,
+        session_id TEXT,
+        facility TEXT,
+        patient_id TEXT,
+        practitioner_id TEXT,
+        sha256 TEXT,
+        alex_id TEXT,
+        correlation_id TEXT,
+        detail TEXT
+    );
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+];
+
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database task failed")]
+    Join,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&conn)?;
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking thread pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard).map_err(DbError::from)
+        })
+        .await
+        .map_err(|_| DbError::Join)?
+    }
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch (how times are stored).
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrations_apply_once_and_survive_reopen() {
+        let dir = std::env::temp_dir().join(format!("ci-db-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.sqlite3");
+        let db = Db::open(&path).unwrap();
+        db.call(|c| c.execute("INSERT INTO used_launches VALUES ('h', 1)", []))
+            .await
+            .unwrap();
+        drop(db);
+        let db = Db::open(&path).unwrap();
+        let n: i64 = db
+            .call(|c| c.query_row("SELECT count(*) FROM used_launches", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        let v: usize = db
+            .call(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,122 @@
+//! Server assembly (ssr only): the service graph, the Axum router and its middleware.
+//! Each domain's server-only code lives in its own folder; this module only wires them.
+
+pub mod db;
+pub mod health;
+pub mod ops;
+pub mod state;
+pub mod telemetry;
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::app::{App, shell};
+use state::AppState;
+
+/// Registers every server function with the server-fn registry. Needed because integration
+/// tests link the library without the binary's automatic registration.
+pub fn register_server_fns() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<crate::app::GetAppInfo>();
+    register_explicit::<crate::launch::api::GetSession>();
+    register_explicit::<crate::launch::sim::SimLaunches>();
+    register_explicit::<crate::staging::api::ListPhotos>();
+    register_explicit::<crate::staging::api::TagPhotos>();
+    register_explicit::<crate::staging::api::RemovePhoto>();
+    register_explicit::<crate::staging::api::RestorePhoto>();
+    register_explicit::<crate::commit::api::CommitPhoto>();
+}
+
+/// The whole HTTP application for one service graph.
+pub fn router(state: AppState) -> Router {
+    register_server_fns();
+    let routes = generate_route_list(App);
+    let ctx = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let app_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/launch", get(crate::launch::server::launch))
+        .route(
+            "/api/w/{sid}/photos",
+            post(crate::staging::server::upload).layer(DefaultBodyLimit::max(
+                state.settings.max_upload_bytes as usize + 64 * 1024,
+            )),
+        )
+        .route("/api/w/{sid}/photos/{id}/image", get(crate::staging::server::image))
+        .route("/api/alex/test", get(ops::alex_test))
+        .route("/api/alex/token-info", get(ops::token_info))
+        .route("/api/capabilities", get(ops::capabilities))
+        .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            ctx, shell,
+        ));
+    // Test control of the simulator, mounted only when the simulator stands in for ALEX.
+    let app = match &state.simulator {
+        Some(sim) => app.nest_service("/sim/api", crate::simulator::admin_router(sim.clone())),
+        None => app,
+    };
+    let app = telemetry::with_security_headers(app, &state.settings.frame_ancestors)
+        .layer(CatchPanicLayer::custom(telemetry::panic_response));
+    telemetry::with_request_tracing(app).with_state(state)
+}
+
+/// A running server: its address and a handle to stop it. Used by `main` and by tests.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish (bounded), and waits.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+    }
+
+    pub async fn wait(self) -> std::io::Result<()> {
+        let Running { task, stop, .. } = self;
+        let result = task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        drop(stop);
+        result
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one), starts serving and marks the server ready.
+pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    state.mark_ready();
+    tracing::info!(%addr, simulator = state.simulator.is_some(), "serving");
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}

@@ -1,0 +1,81 @@
+//! Staging: every photo is held by our server from the moment it is added — the image in an
+//! object store, its record in the database — until it is committed, removed, or expired.
+//!
+//! `PhotoView` is what pages see; `api` holds the server functions; `store`, `recheck` and
+//! `server` (the upload and image handlers) are server-only.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod recheck;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metadata::tags::Tags;
+
+/// A photo's life: staged → committing → committed, or → failed → committing again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    Staged,
+    Committing,
+    Committed,
+    Failed,
+    Removed,
+}
+
+impl PhotoState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoState::Staged => "staged",
+            PhotoState::Committing => "committing",
+            PhotoState::Committed => "committed",
+            PhotoState::Failed => "failed",
+            PhotoState::Removed => "removed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PhotoState> {
+        Some(match s {
+            "staged" => PhotoState::Staged,
+            "committing" => PhotoState::Committing,
+            "committed" => PhotoState::Committed,
+            "failed" => PhotoState::Failed,
+            "removed" => PhotoState::Removed,
+            _ => return None,
+        })
+    }
+}
+
+/// One photo as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoView {
+    pub id: String,
+    pub state: PhotoState,
+    pub tags: Tags,
+    /// Labels of required tags still missing (empty = ready).
+    pub missing: Vec<String>,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    /// "desktop" or "phone".
+    pub source: String,
+    /// e.g. "23 Nov 2026 10:42" (NZ time).
+    pub taken: String,
+    /// Why the last commit failed, in words for the GP.
+    pub failure: Option<String>,
+    /// The failure's kind (e.g. `unavailable`, `outcome_unknown`).
+    pub failure_kind: Option<String>,
+    pub alex_id: Option<String>,
+    /// URL of the image (same origin; needs this browser's session cookie).
+    pub image_url: String,
+}
+
+impl PhotoView {
+    pub fn is_ready(&self) -> bool {
+        self.missing.is_empty() && matches!(self.state, PhotoState::Staged | PhotoState::Failed)
+    }
+}

@@ -1,0 +1,166 @@
+//! HTTP handlers for staging (ssr only): the photo upload (multipart, streamed with a byte cap,
+//! re-checked before anything is stored) and the image itself.
+
+use axum::{
+    Json,
+    extract::{Multipart, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use super::{
+    recheck::{RecheckLimits, recheck},
+    store::StoreError,
+};
+use crate::{
+    error::{AppError, ErrorKind},
+    launch::server::{LaunchSession, authorise_headers, short, status_of},
+    server::state::AppState,
+};
+
+pub fn error_response(e: AppError) -> Response {
+    (status_of(&e), Json(e)).into_response()
+}
+
+pub fn store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound => AppError::new(ErrorKind::NotFound, "That photo is no longer here."),
+        StoreError::WrongState(s) => AppError::new(
+            ErrorKind::Conflict,
+            format!("That photo cannot be changed now (it is {}).", s.as_str()),
+        ),
+        other => {
+            tracing::error!(error = %other, "staging store failed");
+            AppError::internal()
+        }
+    }
+}
+
+/// The session, which must have a patient, for a staging call.
+async fn session_with_patient(
+    state: &AppState,
+    sid: &str,
+    headers: &HeaderMap,
+) -> Result<(LaunchSession, String), AppError> {
+    let session = authorise_headers(state, sid, headers).await?;
+    let patient = session
+        .patient
+        .as_ref()
+        .map(|p| p.id.clone())
+        .ok_or_else(AppError::no_patient)?;
+    Ok((session, patient))
+}
+
+/// `POST /api/w/{sid}/photos` — multipart fields `id` (a UUID the browser chose, so a retried
+/// upload is recognised), optional `taken_at` (ms since epoch), and `photo` (the file).
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    match upload_inner(&state, &sid, &headers, multipart, "desktop").await {
+        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+pub async fn upload_inner(
+    state: &AppState,
+    sid: &str,
+    headers: &HeaderMap,
+    mut multipart: Multipart,
+    source: &str,
+) -> Result<super::PhotoView, AppError> {
+    let (session, patient_id) = session_with_patient(state, sid, headers).await?;
+    let cap = state.settings.max_upload_bytes;
+    let (mut id, mut taken_at, mut photo) = (None::<String>, None::<i64>, None::<Vec<u8>>);
+    let bad = |m: &str| AppError::invalid(m.to_string());
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| bad("The upload was incomplete or malformed."))?
+    {
+        match field.name().unwrap_or("") {
+            "id" => id = Some(field.text().await.map_err(|_| bad("Bad photo id."))?),
+            "taken_at" => taken_at = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok()),
+            "photo" => {
+                let mut buf = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| bad("The upload was interrupted."))? {
+                    if (buf.len() + chunk.len()) as u64 > cap {
+                        return Err(AppError::new(ErrorKind::TooLarge, "That photo is too large to upload."));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                photo = Some(buf);
+            }
+            _ => {}
+        }
+    }
+    let id = id
+        .and_then(|i| uuid::Uuid::parse_str(i.trim()).ok())
+        .map(|u| u.hyphenated().to_string())
+        .ok_or_else(|| bad("The upload did not carry a valid photo id."))?;
+    let photo = photo
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| bad("The upload carried no photo."))?;
+    let now = chrono::Utc::now().timestamp();
+    // A capture time from the browser is kept only if plausible (not in the future, not ancient).
+    let taken_at = taken_at
+        .map(|ms| ms / 1000)
+        .filter(|t| *t <= now + 300 && *t > now - 30 * 24 * 3600)
+        .unwrap_or(now);
+    let limits = RecheckLimits {
+        max_pixels: state.settings.max_image_pixels,
+        max_long_edge: state.settings.max_long_edge_px,
+        max_bytes: state.settings.max_image_bytes,
+    };
+    let size_in = photo.len();
+    let checked = tokio::task::spawn_blocking(move || recheck(&photo, &limits))
+        .await
+        .map_err(|_| AppError::internal())?
+        .map_err(|e| {
+            tracing::info!(error = %e, bytes = size_in, "upload refused by re-check");
+            AppError::new(ErrorKind::NotAnImage, e.gp_message())
+        })?;
+    let record = state
+        .photos
+        .stage(&session, &patient_id, &id, checked, source, taken_at)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(photo = %record.id, session = %short(sid), bytes_in = size_in, bytes = record.bytes, width = record.width, height = record.height, source, "photo staged");
+    Ok(record.view(&state.settings.required_fields, sid))
+}
+
+/// `GET /api/w/{sid}/photos/{id}/image` — the staged JPEG, for this session's browser only.
+pub async fn image(
+    State(state): State<AppState>,
+    Path((sid, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let session = authorise_headers(&state, &sid, &headers).await?;
+        let record = state
+            .photos
+            .get(&session.id, &id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        state.photos.image(&record).await.map_err(store_error)
+    }
+    .await;
+    match result {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, max-age=86400, immutable"),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error_response(e),
+    }
+}

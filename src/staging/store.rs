@@ -1,0 +1,456 @@
+//! Staged photos: image bytes in an object store (a local directory by default), records and
+//! the audit trail in SQLite. Every state change is one audit entry, in the same transaction.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use object_store::{ObjectStore, PutPayload, local::LocalFileSystem, path::Path as BlobPath};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use super::{PhotoState, PhotoView, recheck::Checked};
+use crate::{
+    alex::write::sha256_hex,
+    launch::server::LaunchSession,
+    metadata::tags::{TagPatch, Tags},
+    server::db::{Db, now_secs},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("object store: {0}")]
+    Blob(#[from] object_store::Error),
+    #[error(transparent)]
+    Db(#[from] crate::server::db::DbError),
+    #[error("no such photo")]
+    NotFound,
+    #[error("photo is {0:?}")]
+    WrongState(PhotoState),
+}
+
+/// One photo's record.
+#[derive(Debug, Clone)]
+pub struct PhotoRecord {
+    pub id: String,
+    pub session_id: String,
+    pub facility: String,
+    pub patient_id: String,
+    pub state: PhotoState,
+    pub blob_key: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub source: String,
+    pub taken_at: i64,
+    pub tags: Tags,
+    pub alex_id: Option<String>,
+    pub failure_kind: Option<String>,
+    pub failure: Option<String>,
+}
+
+const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
+                       source, taken_at, tags, alex_id, failure_kind, failure";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
+    let state: String = r.get(4)?;
+    let tags: String = r.get(12)?;
+    Ok(PhotoRecord {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        facility: r.get(2)?,
+        patient_id: r.get(3)?,
+        state: PhotoState::parse(&state).unwrap_or(PhotoState::Failed),
+        blob_key: r.get(5)?,
+        sha256: r.get(6)?,
+        bytes: r.get::<_, i64>(7)? as u64,
+        width: r.get(8)?,
+        height: r.get(9)?,
+        source: r.get(10)?,
+        taken_at: r.get(11)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        alex_id: r.get(13)?,
+        failure_kind: r.get(14)?,
+        failure: r.get(15)?,
+    })
+}
+
+impl PhotoRecord {
+    pub fn view(&self, required: &[String], sid: &str) -> PhotoView {
+        PhotoView {
+            id: self.id.clone(),
+            state: self.state,
+            missing: self.tags.missing(required),
+            tags: self.tags.clone(),
+            width: self.width,
+            height: self.height,
+            bytes: self.bytes,
+            source: self.source.clone(),
+            taken: taken_words(self.taken_at),
+            failure: self.failure.clone(),
+            failure_kind: self.failure_kind.clone(),
+            alex_id: self.alex_id.clone(),
+            image_url: format!("/api/w/{sid}/photos/{}/image", self.id),
+        }
+    }
+}
+
+/// "23 Nov 2026 10:42" in New Zealand time.
+pub fn taken_words(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Pacific::Auckland)
+                .format("%-d %b %Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// An audit entry: who did what to which photo. Stored, never logged.
+#[derive(Debug, Default, Clone)]
+pub struct Audit<'a> {
+    pub event: &'a str,
+    pub photo_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub facility: Option<&'a str>,
+    pub patient_id: Option<&'a str>,
+    pub practitioner_id: Option<&'a str>,
+    pub sha256: Option<&'a str>,
+    pub alex_id: Option<&'a str>,
+    pub correlation_id: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO audit (at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id, correlation_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![now_secs(), a.event, a.photo_id, a.session_id, a.facility, a.patient_id, a.practitioner_id, a.sha256, a.alex_id, a.correlation_id, a.detail],
+    )?;
+    Ok(())
+}
+
+#[derive(Clone)]
+pub struct PhotoStore {
+    db: Db,
+    blobs: Arc<dyn ObjectStore>,
+}
+
+impl PhotoStore {
+    /// Blobs in `{data_dir}/blobs` on the local disk.
+    pub fn local(db: Db, data_dir: &std::path::Path) -> Result<Self, StoreError> {
+        let dir = data_dir.join("blobs");
+        std::fs::create_dir_all(&dir).map_err(|e| object_store::Error::Generic {
+            store: "local",
+            source: Box::new(e),
+        })?;
+        Ok(PhotoStore {
+            db,
+            blobs: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+        })
+    }
+
+    pub fn with_object_store(db: Db, blobs: Arc<dyn ObjectStore>) -> Self {
+        PhotoStore { db, blobs }
+    }
+
+    /// Stores the image, then its record and an `added` audit entry. Idempotent by `id`: a
+    /// retried upload returns the photo already staged under that id (for this session only).
+    pub async fn stage(
+        &self,
+        session: &LaunchSession,
+        patient_id: &str,
+        id: &str,
+        checked: Checked,
+        source: &str,
+        taken_at: i64,
+    ) -> Result<PhotoRecord, StoreError> {
+        if let Some(existing) = self.get(&session.id, id).await? {
+            return Ok(existing);
+        }
+        let key = format!("photos/{id}.jpg");
+        let sha = sha256_hex(&checked.jpeg);
+        let bytes = checked.jpeg.len() as u64;
+        self.blobs
+            .put(&BlobPath::from(key.as_str()), PutPayload::from(checked.jpeg))
+            .await?;
+        let (sid, fac, pid, prac) = (
+            session.id.clone(),
+            session.facility.clone(),
+            patient_id.to_string(),
+            session.practitioner_id.clone(),
+        );
+        let (id, source) = (id.to_string(), source.to_string());
+        let (w, h) = (checked.width, checked.height);
+        let record = self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let now = now_secs();
+                let inserted = tx.execute(
+                    "INSERT OR IGNORE INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, source, taken_at, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 'staged', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                    params![id, sid, fac, pid, key, sha, bytes as i64, w, h, source, taken_at, now],
+                )?;
+                if inserted == 1 {
+                    append_audit(&tx, &Audit {
+                        event: "added",
+                        photo_id: Some(&id),
+                        session_id: Some(&sid),
+                        facility: Some(&fac),
+                        patient_id: Some(&pid),
+                        practitioner_id: prac.as_deref(),
+                        sha256: Some(&sha),
+                        detail: Some(&source),
+                        ..Default::default()
+                    })?;
+                }
+                let r = tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"), params![id, sid], from_row).optional()?;
+                tx.commit()?;
+                Ok(r)
+            })
+            .await?;
+        record.ok_or(StoreError::NotFound)
+    }
+
+    /// The session's photos, oldest first (removed ones excluded).
+    pub async fn list(&self, session_id: &str) -> Result<Vec<PhotoRecord>, StoreError> {
+        let sid = session_id.to_string();
+        Ok(self
+            .db
+            .call(move |c| {
+                let mut st = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND state != 'removed' ORDER BY created_at, rowid"
+                ))?;
+                st.query_map(params![sid], from_row)?.collect()
+            })
+            .await?)
+    }
+
+    pub async fn get(&self, session_id: &str, id: &str) -> Result<Option<PhotoRecord>, StoreError> {
+        let (sid, id) = (session_id.to_string(), id.to_string());
+        Ok(self
+            .db
+            .call(move |c| {
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
+                    params![id, sid],
+                    from_row,
+                )
+                .optional()
+            })
+            .await?)
+    }
+
+    pub async fn image(&self, record: &PhotoRecord) -> Result<Bytes, StoreError> {
+        Ok(self
+            .blobs
+            .get(&BlobPath::from(record.blob_key.as_str()))
+            .await?
+            .bytes()
+            .await?)
+    }
+
+    /// Applies a tag change to photos of this session that can still change (not committed).
+    pub async fn update_tags(
+        &self,
+        session: &LaunchSession,
+        ids: Vec<String>,
+        patch: TagPatch,
+    ) -> Result<Vec<PhotoRecord>, StoreError> {
+        let (sid, prac) = (session.id.clone(), session.practitioner_id.clone());
+        Ok(self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let mut changed = Vec::new();
+                for id in ids {
+                    let Some(mut r) = tx
+                        .query_row(
+                            &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
+                            params![id, sid],
+                            from_row,
+                        )
+                        .optional()?
+                    else {
+                        continue;
+                    };
+                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) {
+                        continue;
+                    }
+                    patch.apply(&mut r.tags);
+                    let json = serde_json::to_string(&r.tags).unwrap_or_else(|_| "{}".into());
+                    tx.execute(
+                        "UPDATE photos SET tags = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![json, now_secs(), r.id],
+                    )?;
+                    append_audit(
+                        &tx,
+                        &Audit {
+                            event: "tagged",
+                            photo_id: Some(&r.id),
+                            session_id: Some(&sid),
+                            facility: Some(&r.facility),
+                            patient_id: Some(&r.patient_id),
+                            practitioner_id: prac.as_deref(),
+                            sha256: Some(&r.sha256),
+                            detail: Some(&json),
+                            ..Default::default()
+                        },
+                    )?;
+                    changed.push(r);
+                }
+                tx.commit()?;
+                Ok(changed)
+            })
+            .await?)
+    }
+
+    /// Removes (or, with `removed = false`, restores) a photo that is not committed.
+    pub async fn set_removed(
+        &self,
+        session: &LaunchSession,
+        id: &str,
+        removed: bool,
+    ) -> Result<PhotoRecord, StoreError> {
+        let (from, to, event) = if removed {
+            ("state IN ('staged', 'failed')", PhotoState::Removed, "removed")
+        } else {
+            ("state = 'removed'", PhotoState::Staged, "restored")
+        };
+        self.transition(session, id, from, to, event, None).await
+    }
+
+    /// Moves one photo between states when its current state matches `from_sql`, with an audit
+    /// entry; answers the photo as it now is, or why it could not move.
+    pub async fn transition(
+        &self,
+        session: &LaunchSession,
+        id: &str,
+        from_sql: &'static str,
+        to: PhotoState,
+        event: &'static str,
+        detail: Option<String>,
+    ) -> Result<PhotoRecord, StoreError> {
+        let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
+        let result = self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let moved = tx.execute(
+                    &format!(
+                        "UPDATE photos SET state = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND {from_sql}"
+                    ),
+                    params![to.as_str(), now_secs(), id, sid],
+                )?;
+                let r = tx
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
+                        params![id, sid],
+                        from_row,
+                    )
+                    .optional()?;
+                if let (1, Some(r)) = (moved, &r) {
+                    append_audit(
+                        &tx,
+                        &Audit {
+                            event,
+                            photo_id: Some(&r.id),
+                            session_id: Some(&sid),
+                            facility: Some(&r.facility),
+                            patient_id: Some(&r.patient_id),
+                            practitioner_id: prac.as_deref(),
+                            sha256: Some(&r.sha256),
+                            detail: detail.as_deref(),
+                            ..Default::default()
+                        },
+                    )?;
+                }
+                tx.commit()?;
+                Ok((moved, r))
+            })
+            .await?;
+        match result {
+            (_, None) => Err(StoreError::NotFound),
+            (1, Some(r)) => Ok(r),
+            (_, Some(r)) => Err(StoreError::WrongState(r.state)),
+        }
+    }
+
+    /// Records the outcome of a commit attempt that began with `transition(... Committing)`.
+    pub async fn finish_commit(
+        &self,
+        session: &LaunchSession,
+        record: &PhotoRecord,
+        outcome: Result<String, (String, String)>,
+        correlation_id: Option<String>,
+    ) -> Result<PhotoRecord, StoreError> {
+        let (sid, id, prac) = (session.id.clone(), record.id.clone(), session.practitioner_id.clone());
+        let rec = record.clone();
+        let r = self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let now = now_secs();
+                match &outcome {
+                    Ok(alex_id) => tx.execute(
+                        "UPDATE photos SET state = 'committed', alex_id = ?1, failure_kind = NULL, failure = NULL, updated_at = ?2 WHERE id = ?3",
+                        params![alex_id, now, id],
+                    )?,
+                    Err((kind, message)) => tx.execute(
+                        "UPDATE photos SET state = 'failed', failure_kind = ?1, failure = ?2, updated_at = ?3 WHERE id = ?4",
+                        params![kind, message, now, id],
+                    )?,
+                };
+                append_audit(&tx, &Audit {
+                    event: if outcome.is_ok() { "committed" } else { "failed" },
+                    photo_id: Some(&id),
+                    session_id: Some(&sid),
+                    facility: Some(&rec.facility),
+                    patient_id: Some(&rec.patient_id),
+                    practitioner_id: prac.as_deref(),
+                    sha256: Some(&rec.sha256),
+                    alex_id: outcome.as_ref().ok().map(String::as_str),
+                    correlation_id: correlation_id.as_deref(),
+                    detail: outcome.as_ref().err().map(|(k, _)| k.as_str()),
+                })?;
+                let r = tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"), params![id], from_row)?;
+                tx.commit()?;
+                Ok(r)
+            })
+            .await?;
+        Ok(r)
+    }
+
+    /// After a restart, a photo left "committing" may or may not have reached Medtech: mark it
+    /// failed with an unknown outcome, so it is never re-sent without the GP checking first.
+    pub async fn recover_interrupted(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .db
+            .call(|c| {
+                let tx = c.transaction()?;
+                let stuck: Vec<PhotoRecord> = {
+                    let mut st = tx.prepare(&format!("SELECT {COLUMNS} FROM photos WHERE state = 'committing'"))?;
+                    st.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?
+                };
+                for r in &stuck {
+                    tx.execute(
+                        "UPDATE photos SET state = 'failed', failure_kind = 'outcome_unknown', failure = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![crate::alex::AlexError::OutcomeUnknown { detail: String::new() }.gp_message(), now_secs(), r.id],
+                    )?;
+                    append_audit(&tx, &Audit {
+                        event: "failed",
+                        photo_id: Some(&r.id),
+                        session_id: Some(&r.session_id),
+                        facility: Some(&r.facility),
+                        patient_id: Some(&r.patient_id),
+                        sha256: Some(&r.sha256),
+                        detail: Some("outcome_unknown: interrupted by restart"),
+                        ..Default::default()
+                    })?;
+                }
+                tx.commit()?;
+                Ok(stuck.len())
+            })
+            .await?)
+    }
+}

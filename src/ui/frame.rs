@@ -1,0 +1,75 @@
+//! The frame every screen sits in: product header, simulator warning, patient banner.
+
+use leptos::prelude::*;
+
+use crate::app::{AppInfo, PRODUCT_NAME};
+
+/// True once this page has hydrated in the browser (never during server rendering).
+/// Controls that need WASM stay disabled until then, so a click is never silently lost.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}
+
+#[component]
+pub fn Frame(children: Children) -> impl IntoView {
+    let info = use_context::<Resource<Result<AppInfo, ServerFnError>>>();
+    let simulator = move || {
+        info.and_then(|r| r.get())
+            .and_then(|r| r.ok())
+            .map(|i| i.simulator)
+            .unwrap_or(false)
+    };
+    view! {
+        <header class="app-header">
+            <h1 class="product">{PRODUCT_NAME}</h1>
+            <Suspense>
+                <Show when=simulator>
+                    <p class="simulator-badge" role="status">
+                        "Simulator — not connected to Medtech"
+                    </p>
+                </Show>
+            </Suspense>
+        </header>
+        <main class="app-main">{children()}</main>
+    }
+}
+
+/// Name, date of birth and NHI of the patient the photos are for. With no patient it is an
+/// empty, labelled region so the layout never jumps and screen readers know what is missing.
+#[component]
+pub fn PatientBanner(#[prop(into)] patient: Signal<Option<PatientSummary>>) -> impl IntoView {
+    view! {
+        <section class="patient-banner" aria-label="Patient">
+            {move || match patient.get() {
+                Some(p) => view! {
+                    <dl class="patient">
+                        <div><dt>"Patient"</dt><dd class="patient-name">{p.name}</dd></div>
+                        <div><dt>"Date of birth"</dt><dd class="patient-dob">{p.birth_date}</dd></div>
+                        <div><dt>"NHI"</dt><dd class="patient-nhi">{p.nhi}</dd></div>
+                    </dl>
+                }.into_any(),
+                None => view! { <p class="patient-empty">"No patient selected"</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// What the banner shows. Display strings only: formatting happens on the server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PatientSummary {
+    pub name: String,
+    pub birth_date: String,
+    pub nhi: String,
+}
+
+/// The horizontal strip of photo thumbnails; empty until photos are added.
+#[component]
+pub fn PhotoStrip(children: Children) -> impl IntoView {
+    view! {
+        <section class="photo-strip" aria-label="Photos">
+            <ul role="list" class="thumbs">{children()}</ul>
+        </section>
+    }
+}

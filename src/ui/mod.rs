@@ -1,0 +1,5 @@
+//! Shared presentational pieces: the page frame, the patient banner, the photo strip.
+
+pub mod frame;
+pub mod home;
+pub mod not_found;
