@@ -2,5 +2,8 @@
 //! (upright, no EXIF/GPS, ≤ the byte cap) before it is staged on the server.
 
 #[cfg(feature = "hydrate")]
+pub mod browser;
+#[cfg(feature = "hydrate")]
 pub mod prepare;
 pub mod rules;
+pub mod ui;

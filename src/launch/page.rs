@@ -3,10 +3,21 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::api::get_session;
+use super::api::{SessionView, get_session};
 use crate::{
+    capture::ui::{AddPhotos, UploadList},
+    commit::ui::CommitBar,
     error::{AppError, ErrorKind},
-    ui::frame::{Frame, PatientBanner, PhotoStrip},
+    metadata::ui::TagPanel,
+    staging::{
+        PhotoView,
+        api::list_photos,
+        ui::{Preview, Strip},
+    },
+    ui::{
+        frame::{Frame, PatientBanner},
+        workspace::{Notices, Workspace},
+    },
 };
 
 /// `/w/:sid` — everything the GP does for one patient happens here.
@@ -15,31 +26,45 @@ pub fn WidgetPage() -> impl IntoView {
     let params = use_params_map();
     let sid = move || params.read().get("sid").unwrap_or_default();
     let session = Resource::new_blocking(sid, get_session);
+    let photos = Resource::new_blocking(sid, list_photos);
     view! {
         <Frame>
             <Suspense fallback=|| view! { <p class="loading">"Loading the patient…"</p> }>
                 {move || Suspend::new(async move {
-                    match session.await {
-                        Ok(s) => {
-                            let patient = s.patient.clone();
-                            let has_patient = patient.is_some();
-                            view! {
-                                <PatientBanner patient=Signal::stored(patient) />
-                                <Show
-                                    when=move || has_patient
-                                    fallback=|| view! { <NoPatient /> }
-                                >
-                                    <PhotoStrip>{()}</PhotoStrip>
-                                </Show>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <SessionProblem error=e /> }.into_any(),
+                    match (session.await, photos.await) {
+                        (Ok(s), Ok(list)) => view! { <Session sid=sid() session=s photos=list /> }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! { <SessionProblem error=e /> }.into_any(),
                     }
                 })}
             </Suspense>
         </Frame>
     }
+}
+
+#[component]
+fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl IntoView {
+    let patient = session.patient.clone();
+    let Some(p) = patient.clone() else {
+        return view! {
+            <PatientBanner patient=Signal::stored(None) />
+            <NoPatient />
+        }
+        .into_any();
+    };
+    let ws = Workspace::new(sid, p, session.limits.clone(), photos);
+    view! {
+        <PatientBanner patient=Signal::stored(patient) />
+        <AddPhotos ws />
+        <UploadList ws />
+        <Strip ws />
+        <div class="workbench">
+            <Preview ws />
+            <TagPanel ws />
+        </div>
+        <CommitBar ws />
+        <Notices ws />
+    }
+    .into_any()
 }
 
 #[component]

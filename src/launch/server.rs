@@ -45,8 +45,14 @@ pub struct SessionPatient {
 }
 
 impl LaunchSession {
-    pub fn view(&self) -> SessionView {
+    pub fn view(&self, settings: &crate::config::Settings) -> SessionView {
         SessionView {
+            limits: super::api::ClientLimits {
+                max_long_edge_px: settings.max_long_edge_px,
+                max_image_bytes: settings.max_image_bytes,
+                required_fields: settings.required_fields.clone(),
+                phone_handoff: settings.phone_handoff,
+            },
             facility: self.facility.clone(),
             patient: self.patient.as_ref().map(|p| PatientSummary {
                 name: p.name.clone(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, VIEWS};
 
 /// Codes chosen from the lists in `codes` (by code value), plus free text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tags {
     pub body_site: Option<String>,
     pub laterality: Option<String>,

@@ -11,13 +11,14 @@ pub mod recheck;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
 use crate::metadata::tags::Tags;
 
 /// A photo's life: staged → committing → committed, or → failed → committing again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoState {
     Staged,
@@ -51,7 +52,7 @@ impl PhotoState {
 }
 
 /// One photo as a page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PhotoView {
     pub id: String,
     pub state: PhotoState,

@@ -3,3 +3,4 @@
 pub mod frame;
 pub mod home;
 pub mod not_found;
+pub mod workspace;

@@ -125,13 +125,15 @@ fn check_attachment(a: &Value, what: &str, errors: &mut Vec<String>) {
         }
     }
     if let Some(c) = a.get("creation").and_then(Value::as_str)
-        && !is_datetime_with_offset(c) {
-            errors.push(format!("{what}.creation is not a dateTime with offset"));
-        }
+        && !is_datetime_with_offset(c)
+    {
+        errors.push(format!("{what}.creation is not a dateTime with offset"));
+    }
     if let Some(size) = a.get("size")
-        && !size.is_u64() {
-            errors.push(format!("{what}.size must be an unsignedInt"));
-        }
+        && !size.is_u64()
+    {
+        errors.push(format!("{what}.size must be an unsignedInt"));
+    }
 }
 
 fn check_codings(v: Option<&Value>, what: &str, errors: &mut Vec<String>) {
@@ -162,9 +164,10 @@ pub fn validate_media(m: &Value) -> Vec<String> {
         check_reference(Some(op), "Practitioner", "Media.operator", &mut errors);
     }
     if let Some(t) = m.get("createdDateTime").and_then(Value::as_str)
-        && !is_datetime_with_offset(t) {
-            errors.push("createdDateTime needs a full date-time with offset".into());
-        }
+        && !is_datetime_with_offset(t)
+    {
+        errors.push("createdDateTime needs a full date-time with offset".into());
+    }
     let media_type = m.pointer("/type/coding/0");
     if media_type.and_then(|c| c.get("system")).and_then(Value::as_str)
         != Some("http://terminology.hl7.org/CodeSystem/media-type")
@@ -180,9 +183,10 @@ pub fn validate_media(m: &Value) -> Vec<String> {
     }
     for f in ["height", "width"] {
         if let Some(v) = m.get(f)
-            && v.as_u64().is_none_or(|n| n == 0) {
-                errors.push(format!("{f} must be a positiveInt"));
-            }
+            && v.as_u64().is_none_or(|n| n == 0)
+        {
+            errors.push(format!("{f} must be a positiveInt"));
+        }
     }
     for (i, id) in m
         .get("identifier")
@@ -221,9 +225,10 @@ pub fn validate_document_reference(d: &Value) -> Vec<String> {
         check_reference(Some(a), "Practitioner", "DocumentReference.author", &mut errors);
     }
     if let Some(t) = d.get("date").and_then(Value::as_str)
-        && chrono::DateTime::parse_from_rfc3339(t).is_err() {
-            errors.push("date must be an instant".into());
-        }
+        && chrono::DateTime::parse_from_rfc3339(t).is_err()
+    {
+        errors.push("date must be an instant".into());
+    }
     check_codings(d.get("type"), "type", &mut errors);
     errors
 }
