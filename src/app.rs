@@ -9,6 +9,7 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    handoff::mobile::{CodeEntryPage, MobilePage},
     launch::{
         page::{ProblemPage, WidgetPage},
         sim::SimLaunchPage,
@@ -70,6 +71,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("w"), ParamSegment("sid")) view=WidgetPage />
                 <Route path=(StaticSegment("problem"), ParamSegment("reason")) view=ProblemPage />
                 <Route path=StaticSegment("sim") view=SimLaunchPage />
+                <Route path=StaticSegment("m") view=CodeEntryPage />
+                <Route path=(StaticSegment("m"), ParamSegment("token")) view=MobilePage />
             </Routes>
         </Router>
     }

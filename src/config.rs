@@ -21,6 +21,8 @@ pub struct Settings {
     pub required_fields: Vec<String>,
     pub phone_handoff: bool,
     pub commit_targets: Vec<String>,
+    pub public_url: String,
+    pub handoff_guess_limit: u32,
     pub handoff_ttl_minutes: u64,
     pub launch_session_hours: u64,
     pub retention_hours: u64,

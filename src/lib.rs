@@ -10,6 +10,7 @@ pub mod app;
 pub mod capture;
 pub mod commit;
 pub mod error;
+pub mod handoff;
 pub mod launch;
 pub mod metadata;
 pub mod nhi;
@@ -34,3 +35,24 @@ pub mod alex;
 /// The embedded ALEX simulator: a real HTTP server that behaves like ALEX (ssr only).
 #[cfg(feature = "ssr")]
 pub mod simulator;
+
+/// Prepares a photo exactly as the widget does (diagnostics and the preparation benchmark):
+/// resolves to `{ blob, width, height, quality }`.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = preparePhoto)]
+pub async fn prepare_photo(
+    blob: web_sys::Blob,
+    max_long_edge: u32,
+    max_bytes: f64,
+) -> Result<js_sys::Object, wasm_bindgen::JsValue> {
+    let p = capture::prepare::prepare(&blob, "photo", max_long_edge, max_bytes as u64)
+        .await
+        .map_err(|e| wasm_bindgen::JsValue::from_str(&e.message()))?;
+    let out = js_sys::Object::new();
+    let set = |k: &str, v: &wasm_bindgen::JsValue| js_sys::Reflect::set(&out, &k.into(), v);
+    set("blob", &p.jpeg.into())?;
+    set("width", &p.width.into())?;
+    set("height", &p.height.into())?;
+    set("quality", &p.quality.into())?;
+    Ok(out)
+}

@@ -21,7 +21,7 @@ export const chromiumLaunch = {
 };
 
 /** A server process for one suite: its own port, data directory and log file. */
-export function serverFor(name: string, port: number) {
+export function serverFor(name: string, port: number, binary = './target/debug/clinical-images') {
   const dir = path.join(repoRoot, 'target', 'e2e', name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -32,7 +32,7 @@ export function serverFor(name: string, port: number) {
     dataDir: path.join(dir, 'data'),
     log,
     webServer: {
-      command: `exec ./target/debug/clinical-images >> '${log}' 2>&1`,
+      command: `exec ${binary} >> '${log}' 2>&1`,
       cwd: repoRoot,
       url: `${url}/readyz`,
       reuseExistingServer: false,

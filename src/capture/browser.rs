@@ -95,12 +95,13 @@ pub async fn send(ws: Workspace, id: String) {
         ws.uploads.update(|u| u.retain(|x| x.id != id));
         return;
     };
-    let sid = ws.sid();
+    let url = ws.upload_url.get_value();
+    let tags = ws.next_tags.get_untracked();
     let mut attempt = 0;
     loop {
         ws.set_upload(&id, UploadStatus::Uploading(0));
         let progress_id = id.clone();
-        let result = upload(&sid, &id, &blob, taken, move |pct| {
+        let result = upload(&url, &id, &blob, taken, &tags, move |pct| {
             ws.set_upload(&progress_id, UploadStatus::Uploading(pct))
         })
         .await;
@@ -142,10 +143,11 @@ async fn sleep_ms(ms: i32) {
 
 /// One multipart upload with progress. Resolves with the staged photo or a typed error.
 async fn upload(
-    sid: &str,
+    url: &str,
     id: &str,
     blob: &Blob,
     taken: f64,
+    tags: &crate::metadata::tags::TagPatch,
     progress: impl Fn(u8) + 'static,
 ) -> Result<PhotoView, AppError> {
     let network = || {
@@ -155,12 +157,21 @@ async fn upload(
         )
     };
     let xhr = XmlHttpRequest::new().map_err(|_| network())?;
-    xhr.open("POST", &format!("/api/w/{sid}/photos"))
-        .map_err(|_| network())?;
+    xhr.open("POST", url).map_err(|_| network())?;
     let form = FormData::new().map_err(|_| network())?;
     form.append_with_str("id", id).map_err(|_| network())?;
     form.append_with_str("taken_at", &format!("{}", taken as i64))
         .map_err(|_| network())?;
+    for (name, value) in [
+        ("body_site", &tags.body_site),
+        ("laterality", &tags.laterality),
+        ("view", &tags.view),
+        ("image_type", &tags.image_type),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            form.append_with_str(name, v).map_err(|_| network())?;
+        }
+    }
     form.append_with_blob_and_filename("photo", blob, "photo.jpg")
         .map_err(|_| network())?;
     let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {

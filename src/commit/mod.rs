@@ -4,5 +4,7 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod pdf;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

@@ -8,6 +8,7 @@ use crate::{
     capture::ui::{AddPhotos, UploadList},
     commit::ui::CommitBar,
     error::{AppError, ErrorKind},
+    handoff::desktop::{LiveFeed, PhonePanel},
     metadata::ui::TagPanel,
     staging::{
         PhotoView,
@@ -54,7 +55,11 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
     let ws = Workspace::new(sid, p, session.limits.clone(), photos);
     view! {
         <PatientBanner patient=Signal::stored(patient) />
-        <AddPhotos ws />
+        <div class="row">
+            <AddPhotos ws />
+            <PhonePanel ws />
+        </div>
+        <LiveFeed ws />
         <UploadList ws />
         <Strip ws />
         <div class="workbench">

@@ -307,6 +307,19 @@ pub async fn authorise(state: &AppState, sid: &str) -> Result<LaunchSession, App
 }
 
 pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
+    let (browser_hash, session) = load_live(state, sid).await?;
+    let Some(secret) = browser_secret(headers) else {
+        return Err(AppError::not_this_browser());
+    };
+    if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
+        return Err(AppError::not_this_browser());
+    }
+    Ok(session)
+}
+
+/// A live (not ended, not expired) session by id, with the hash of its browser's secret.
+/// Callers decide how the requester proves its right to it.
+pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSession), AppError> {
     if sid.len() != 43 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(AppError::session_unknown());
     }
@@ -352,13 +365,7 @@ pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap)
     if ended_at.is_some() || session.expires_at < now_secs() {
         return Err(AppError::session_expired());
     }
-    let Some(secret) = browser_secret(headers) else {
-        return Err(AppError::not_this_browser());
-    };
-    if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
-        return Err(AppError::not_this_browser());
-    }
-    Ok(session)
+    Ok((browser_hash, session))
 }
 
 /// For handlers outside Leptos: the session or an HTTP error.

@@ -70,6 +70,16 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+    // 3: phone handoffs (only the token's hash is stored).
+    "CREATE TABLE handoffs (
+        token_hash TEXT PRIMARY KEY,
+        code TEXT UNIQUE,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE INDEX handoffs_session ON handoffs(session_id);",
 ];
 
 #[derive(Clone)]

@@ -33,6 +33,10 @@ pub fn register_server_fns() {
     register_explicit::<crate::staging::api::RemovePhoto>();
     register_explicit::<crate::staging::api::RestorePhoto>();
     register_explicit::<crate::commit::api::CommitPhoto>();
+    register_explicit::<crate::handoff::api::StartHandoff>();
+    register_explicit::<crate::handoff::api::StopHandoff>();
+    register_explicit::<crate::handoff::api::RedeemCode>();
+    register_explicit::<crate::handoff::api::MobileSession>();
 }
 
 /// The whole HTTP application for one service graph.
@@ -58,6 +62,13 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/api/w/{sid}/photos/{id}/image", get(crate::staging::server::image))
+        .route("/api/w/{sid}/events", get(crate::handoff::server::events))
+        .route(
+            "/api/m/{token}/photos",
+            post(crate::handoff::server::upload).layer(DefaultBodyLimit::max(
+                state.settings.max_upload_bytes as usize + 64 * 1024,
+            )),
+        )
         .route("/api/alex/test", get(ops::alex_test))
         .route("/api/alex/token-info", get(ops::token_info))
         .route("/api/capabilities", get(ops::capabilities))
@@ -105,7 +116,7 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service())
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })

@@ -26,6 +26,10 @@ pub struct Inner {
     pub alex: AlexClient,
     pub db: Db,
     pub photos: PhotoStore,
+    /// Photo changes, for the pages of the session they belong to (server-sent events).
+    pub events: tokio::sync::broadcast::Sender<crate::staging::server::PhotoEvent>,
+    /// Failed phone-code guesses per address.
+    pub guesses: crate::handoff::server::GuessLimiter,
     /// The embedded ALEX simulator, when no ALEX credentials are configured.
     pub simulator: Option<Simulator>,
     /// Bearer token for the `/api/alex/*` operations endpoints (env OPS_TOKEN).
@@ -85,6 +89,7 @@ impl AppState {
                 "commits interrupted by a restart marked outcome-unknown"
             );
         }
+        let guesses = crate::handoff::server::GuessLimiter::new(settings.handoff_guess_limit);
         let mode = AlexMode::from_env(&settings, &env)?;
         let (config, simulator) = match mode {
             AlexMode::Live(config) => (config, None),
@@ -104,6 +109,8 @@ impl AppState {
             alex,
             db,
             photos,
+            events: tokio::sync::broadcast::channel(256).0,
+            guesses,
             simulator,
             ops_token,
             ready: AtomicBool::new(false),

@@ -10,11 +10,12 @@ use axum::{
 
 use super::{
     recheck::{RecheckLimits, recheck},
-    store::StoreError,
+    store::{PhotoRecord, StoreError},
 };
 use crate::{
     error::{AppError, ErrorKind},
     launch::server::{LaunchSession, authorise_headers, short, status_of},
+    metadata::tags::TagPatch,
     server::state::AppState,
 };
 
@@ -37,7 +38,7 @@ pub fn store_error(e: StoreError) -> AppError {
 }
 
 /// The session, which must have a patient, for a staging call.
-async fn session_with_patient(
+pub async fn session_with_patient(
     state: &AppState,
     sid: &str,
     headers: &HeaderMap,
@@ -52,38 +53,51 @@ async fn session_with_patient(
 }
 
 /// `POST /api/w/{sid}/photos` — multipart fields `id` (a UUID the browser chose, so a retried
-/// upload is recognised), optional `taken_at` (ms since epoch), and `photo` (the file).
+/// upload is recognised), optional `taken_at` (ms since epoch), optional tags (`body_site`,
+/// `laterality`, `view`, `image_type`, `description`), and `photo` (the file).
 pub async fn upload(
     State(state): State<AppState>,
     Path(sid): Path<String>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    match upload_inner(&state, &sid, &headers, multipart, "desktop").await {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
+    let result = async {
+        let (session, patient_id) = session_with_patient(&state, &sid, &headers).await?;
+        let upload = read_upload(&state, multipart).await?;
+        stage_upload(&state, &session, &patient_id, upload, "desktop").await
+    }
+    .await;
+    match result {
+        Ok(record) => (
+            StatusCode::CREATED,
+            Json(record.view(&state.settings.required_fields, &sid)),
+        )
+            .into_response(),
         Err(e) => error_response(e),
     }
 }
 
-pub async fn upload_inner(
-    state: &AppState,
-    sid: &str,
-    headers: &HeaderMap,
-    mut multipart: Multipart,
-    source: &str,
-) -> Result<super::PhotoView, AppError> {
-    let (session, patient_id) = session_with_patient(state, sid, headers).await?;
+/// An upload as read off the wire, before any check of the image.
+pub struct Upload {
+    pub id: String,
+    pub taken_at: Option<i64>,
+    pub photo: Vec<u8>,
+    pub tags: TagPatch,
+}
+
+/// Reads the multipart body, streaming the photo with a byte cap.
+pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<Upload, AppError> {
     let cap = state.settings.max_upload_bytes;
-    let (mut id, mut taken_at, mut photo) = (None::<String>, None::<i64>, None::<Vec<u8>>);
+    let (mut id, mut taken_at, mut photo, mut tags) =
+        (None::<String>, None::<i64>, None::<Vec<u8>>, TagPatch::default());
     let bad = |m: &str| AppError::invalid(m.to_string());
     while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|_| bad("The upload was incomplete or malformed."))?
     {
-        match field.name().unwrap_or("") {
-            "id" => id = Some(field.text().await.map_err(|_| bad("Bad photo id."))?),
-            "taken_at" => taken_at = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok()),
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
             "photo" => {
                 let mut buf = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|_| bad("The upload was interrupted."))? {
@@ -94,19 +108,53 @@ pub async fn upload_inner(
                 }
                 photo = Some(buf);
             }
+            "id" | "taken_at" | "body_site" | "laterality" | "view" | "image_type" | "description" => {
+                let text = field.text().await.map_err(|_| bad("The upload was malformed."))?;
+                if text.len() > 2000 {
+                    return Err(bad("The upload was malformed."));
+                }
+                let value = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+                match name.as_str() {
+                    "id" => id = value,
+                    "taken_at" => taken_at = value.and_then(|t| t.parse().ok()),
+                    "body_site" => tags.body_site = value,
+                    "laterality" => tags.laterality = value,
+                    "view" => tags.view = value,
+                    "image_type" => tags.image_type = value,
+                    _ => tags.description = value,
+                }
+            }
             _ => {}
         }
     }
+    tags.validate().map_err(AppError::invalid)?;
     let id = id
-        .and_then(|i| uuid::Uuid::parse_str(i.trim()).ok())
+        .and_then(|i| uuid::Uuid::parse_str(&i).ok())
         .map(|u| u.hyphenated().to_string())
         .ok_or_else(|| bad("The upload did not carry a valid photo id."))?;
     let photo = photo
         .filter(|p| !p.is_empty())
         .ok_or_else(|| bad("The upload carried no photo."))?;
+    Ok(Upload {
+        id,
+        taken_at,
+        photo,
+        tags,
+    })
+}
+
+/// Re-checks the image, stages it with its tags, and tells the session's pages.
+pub async fn stage_upload(
+    state: &AppState,
+    session: &LaunchSession,
+    patient_id: &str,
+    upload: Upload,
+    source: &str,
+) -> Result<PhotoRecord, AppError> {
     let now = chrono::Utc::now().timestamp();
     // A capture time from the browser is kept only if plausible (not in the future, not ancient).
-    let taken_at = taken_at
+    let taken_at = upload
+        .taken_at
         .map(|ms| ms / 1000)
         .filter(|t| *t <= now + 300 && *t > now - 30 * 24 * 3600)
         .unwrap_or(now);
@@ -115,7 +163,8 @@ pub async fn upload_inner(
         max_long_edge: state.settings.max_long_edge_px,
         max_bytes: state.settings.max_image_bytes,
     };
-    let size_in = photo.len();
+    let size_in = upload.photo.len();
+    let photo = upload.photo;
     let checked = tokio::task::spawn_blocking(move || recheck(&photo, &limits))
         .await
         .map_err(|_| AppError::internal())?
@@ -123,13 +172,35 @@ pub async fn upload_inner(
             tracing::info!(error = %e, bytes = size_in, "upload refused by re-check");
             AppError::new(ErrorKind::NotAnImage, e.gp_message())
         })?;
-    let record = state
+    let mut record = state
         .photos
-        .stage(&session, &patient_id, &id, checked, source, taken_at)
+        .stage(session, patient_id, &upload.id, checked, source, taken_at)
         .await
         .map_err(store_error)?;
-    tracing::info!(photo = %record.id, session = %short(sid), bytes_in = size_in, bytes = record.bytes, width = record.width, height = record.height, source, "photo staged");
-    Ok(record.view(&state.settings.required_fields, sid))
+    if upload.tags != TagPatch::default() {
+        if let Some(tagged) = state
+            .photos
+            .update_tags(session, vec![record.id.clone()], upload.tags)
+            .await
+            .map_err(store_error)?
+            .pop()
+        {
+            record = tagged;
+        }
+    }
+    tracing::info!(photo = %record.id, session = %short(&session.id), bytes_in = size_in, bytes = record.bytes, width = record.width, height = record.height, source, "photo staged");
+    let _ = state.events.send(PhotoEvent {
+        session_id: session.id.clone(),
+        record: record.clone(),
+    });
+    Ok(record)
+}
+
+/// A photo of a session changed (sent to that session's open pages).
+#[derive(Clone, Debug)]
+pub struct PhotoEvent {
+    pub session_id: String,
+    pub record: PhotoRecord,
 }
 
 /// `GET /api/w/{sid}/photos/{id}/image` — the staged JPEG, for this session's browser only.

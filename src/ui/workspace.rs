@@ -35,6 +35,10 @@ pub struct Notice {
 #[derive(Clone, Copy)]
 pub struct Workspace {
     pub sid: StoredValue<String>,
+    /// Where photos are uploaded: the desktop session's or the phone link's endpoint.
+    pub upload_url: StoredValue<String>,
+    /// Tags sent with each new upload (the phone's quick tags).
+    pub next_tags: RwSignal<crate::metadata::tags::TagPatch>,
     pub patient: StoredValue<PatientSummary>,
     pub limits: StoredValue<ClientLimits>,
     pub photos: RwSignal<Vec<PhotoView>>,
@@ -54,6 +58,8 @@ impl Workspace {
     pub fn new(sid: String, patient: PatientSummary, limits: ClientLimits, photos: Vec<PhotoView>) -> Self {
         let current = photos.first().map(|p| p.id.clone());
         Workspace {
+            upload_url: StoredValue::new(format!("/api/w/{sid}/photos")),
+            next_tags: RwSignal::new(Default::default()),
             sid: StoredValue::new(sid),
             patient: StoredValue::new(patient),
             limits: StoredValue::new(limits),
@@ -65,6 +71,13 @@ impl Workspace {
             cleared: RwSignal::new(Vec::new()),
             confirming: RwSignal::new(false),
         }
+    }
+
+    /// A workspace that uploads through a phone link (`token`) rather than a desktop session.
+    pub fn for_phone(token: String, patient: PatientSummary, limits: ClientLimits) -> Self {
+        let ws = Workspace::new(token.clone(), patient, limits, Vec::new());
+        ws.upload_url.set_value(format!("/api/m/{token}/photos"));
+        ws
     }
 
     pub fn sid(&self) -> String {

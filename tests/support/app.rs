@@ -11,10 +11,8 @@ pub fn settings(overrides: &[(&str, &str)]) -> Settings {
     let text = std::fs::read_to_string(path).unwrap();
     let dir = tempdir();
     Settings::from_toml_with_env(&text, path.as_ref(), |k| {
-        if k == "APP_DATA_DIR" {
-            return Some(dir.clone());
-        }
-        overrides.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        let given = overrides.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        given.or_else(|| (k == "APP_DATA_DIR").then(|| dir.clone()))
     })
     .unwrap()
 }
@@ -36,8 +34,13 @@ pub fn leptos_options() -> LeptosOptions {
 
 /// The app in simulator mode, with environment variables given by `env` only.
 pub async fn start(env: &[(&str, &str)]) -> Running {
+    start_with(&[], env).await
+}
+
+/// As `start`, with `[app]` settings overridden (e.g. `APP_DATA_DIR` to restart on the same data).
+pub async fn start_with(overrides: &[(&str, &str)], env: &[(&str, &str)]) -> Running {
     let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let state = AppState::build_with_env(settings(&[]), leptos_options(), move |k| {
+    let state = AppState::build_with_env(settings(overrides), leptos_options(), move |k| {
         env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     })
     .await
@@ -49,4 +52,105 @@ pub async fn start(env: &[(&str, &str)]) -> Running {
 
 pub fn url(app: &Running, path: &str) -> String {
     format!("http://{}{}", app.addr, path)
+}
+
+/// A desktop browser: a launch session id and the cookie that proves this browser opened it.
+pub struct Desktop {
+    pub sid: String,
+    pub cookie: String,
+    pub patient_id: String,
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Launches the widget for a seeded patient through the real `/launch` path.
+pub async fn launch(app: &Running, nhi: &str, facility: &str) -> Desktop {
+    let sim = app.state.simulator.clone().expect("simulator mode");
+    let patient = sim
+        .patients(facility)
+        .into_iter()
+        .find(|p| p.nhi == nhi)
+        .expect("seeded patient");
+    let gp = sim.practitioners(facility)[0].id.clone();
+    let pair = sim.mint_launch(facility, Some(&patient.id), &gp);
+    let res = http()
+        .get(url(
+            app,
+            &format!("/launch?context={}&signature={}", pair.context, pair.signature),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "launch redirects");
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    Desktop {
+        sid: location.trim_start_matches("/w/").to_string(),
+        cookie,
+        patient_id: patient.id,
+    }
+}
+
+/// Calls a server function (URL-encoded arguments, JSON answer) as the desktop browser.
+pub async fn call(app: &Running, desktop: &Desktop, endpoint: &str, args: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let res = http()
+        .post(url(app, &format!("/api/{endpoint}")))
+        .header("cookie", &desktop.cookie)
+        .form(args)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A small real JPEG.
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// Uploads a photo as multipart to `path` (desktop: `/api/w/{sid}/photos`, phone: `/api/m/{token}/photos`).
+pub async fn upload(
+    app: &Running,
+    path: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+    photo: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form = form.part(
+        "photo",
+        reqwest::multipart::Part::bytes(photo)
+            .file_name("p.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    let mut req = http().post(url(app, path)).multipart(form);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }

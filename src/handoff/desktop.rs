@@ -1,0 +1,98 @@
+//! The desktop's "Use my phone" panel, and the live feed that shows the phone's photos.
+
+use leptos::prelude::*;
+
+use super::{
+    HandoffView,
+    api::{start_handoff, stop_handoff},
+};
+use crate::ui::{frame::use_hydrated, workspace::Workspace};
+
+#[component]
+pub fn PhonePanel(ws: Workspace) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let handoff = RwSignal::new(None::<HandoffView>);
+    let error = RwSignal::new(None::<String>);
+    let start = move |_| {
+        leptos::task::spawn_local(async move {
+            match start_handoff(ws.sid()).await {
+                Ok(h) => {
+                    error.set(None);
+                    handoff.set(Some(h));
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let stop = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = stop_handoff(ws.sid()).await;
+            handoff.set(None);
+        });
+    };
+    view! {
+        <Show when=move || ws.limits.get_value().phone_handoff>
+            <div class="phone">
+                <Show
+                    when=move || handoff.get().is_some()
+                    fallback=move || view! {
+                        <button type="button" class="secondary" disabled=move || !hydrated.get() on:click=start>
+                            "Use my phone"
+                        </button>
+                    }
+                >
+                    {move || handoff.get().map(|h| view! {
+                        <section class="phone-panel" aria-label="Phone capture">
+                            <h2>"Take photos with your phone"</h2>
+                            <div class="qr" role="img" aria-label="QR code for the phone link" inner_html=h.qr_svg.clone()></div>
+                            <div>
+                                <p>"Scan this with the phone's camera. The phone will show this patient and ask you to confirm."</p>
+                                <p>"Or open " <strong>{format!("{}/m", h.url.split("/m/").next().unwrap_or_default())}</strong> " and type the code:"</p>
+                                <p class="code" aria-label="Phone code">{h.code.clone()}</p>
+                                <p class="hint">{format!("Valid for {} minutes (until {}). Photos appear here as soon as they are uploaded.", h.valid_minutes, h.expires_at)}</p>
+                                <div class="row">
+                                    <button type="button" class="secondary" on:click=start>"New code"</button>
+                                    <button type="button" class="secondary danger" on:click=stop>"Stop phone capture"</button>
+                                </div>
+                                <a class="visually-hidden" href=h.url.clone()>"Phone link"</a>
+                            </div>
+                        </section>
+                    })}
+                </Show>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            </div>
+        </Show>
+    }
+}
+
+/// Subscribes the page to its session's photo events (server-sent events); the browser
+/// reconnects by itself after a network blip or a server restart.
+#[component]
+pub fn LiveFeed(ws: Workspace) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        if let Ok(source) = web_sys::EventSource::new(&format!("/api/w/{}/events", ws.sid())) {
+            let on_photo = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(view) = e
+                    .data()
+                    .as_string()
+                    .and_then(|d| serde_json::from_str::<crate::staging::PhotoView>(&d).ok())
+                {
+                    let first = ws.photos.get_untracked().is_empty();
+                    let id = view.id.clone();
+                    ws.upsert(vec![view]);
+                    if first || ws.current.get_untracked().is_none() {
+                        ws.current.set(Some(id));
+                    }
+                }
+            });
+            let _ = source.add_event_listener_with_callback("photo", on_photo.as_ref().unchecked_ref());
+            on_photo.forget();
+            let source = send_wrapper::SendWrapper::new(source);
+            on_cleanup(move || source.close());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ws;
+}

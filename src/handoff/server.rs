@@ -1,0 +1,379 @@
+//! Phone handoff, server side (ssr only): link tokens (≥ 256 bits, only their hash stored),
+//! one-use typable codes, a per-address limit on guesses, the phone's upload, and the event
+//! stream that shows new photos on the desktop without a reload.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    convert::Infallible,
+    net::{IpAddr, SocketAddr},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Json,
+    extract::{Multipart, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use futures::Stream;
+use rand::{Rng, RngCore};
+use rusqlite::{OptionalExtension, params};
+use tokio_stream::{StreamExt, wrappers::BroadcastStream};
+
+use super::{CODE_ALPHABET, HandoffView, MobileView, normalise_code};
+use crate::{
+    alex::write::sha256_hex,
+    error::{AppError, ErrorKind},
+    launch::server::{LaunchSession, authorise_headers, load_live, short},
+    server::{db::now_secs, state::AppState},
+    staging::{
+        server::{error_response, read_upload, stage_upload},
+        store::taken_words,
+    },
+};
+
+fn expired_link() -> AppError {
+    AppError::new(
+        ErrorKind::SessionExpired,
+        "This phone link has expired or was stopped. On the computer, click \"Use my phone\" for a new one.",
+    )
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn random_code() -> String {
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// "10:52" (NZ time) for an epoch second.
+fn clock(at: i64) -> String {
+    taken_words(at).rsplit(' ').next().unwrap_or_default().to_string()
+}
+
+/// Where a phone reaches this server: `public_url`, else the request's own origin.
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    let configured = state.settings.public_url.trim().trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+pub fn qr_svg(url: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| AppError::internal())?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build())
+}
+
+/// A new link and code for this session; earlier ones stop working.
+pub async fn start(state: &AppState, session: &LaunchSession, headers: &HeaderMap) -> Result<HandoffView, AppError> {
+    if !state.settings.phone_handoff {
+        return Err(AppError::new(
+            ErrorKind::NotFound,
+            "Phone capture is turned off for this practice.",
+        ));
+    }
+    if session.patient.is_none() {
+        return Err(AppError::no_patient());
+    }
+    let token = random_token();
+    let code = random_code();
+    let minutes = state.settings.handoff_ttl_minutes;
+    // Never outlive the desktop session.
+    let expires = (now_secs() + minutes as i64 * 60).min(session.expires_at);
+    let (sid, hash, c) = (session.id.clone(), sha256_hex(token.as_bytes()), code.clone());
+    state
+        .db
+        .call(move |db| {
+            let tx = db.transaction()?;
+            tx.execute("UPDATE handoffs SET revoked_at = ?1, code = NULL WHERE session_id = ?2 AND revoked_at IS NULL", params![now_secs(), sid])?;
+            tx.execute(
+                "INSERT INTO handoffs (token_hash, code, session_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hash, c, sid, now_secs(), expires],
+            )?;
+            tx.commit()
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    tracing::info!(session = %short(&session.id), "phone handoff started");
+    let url = format!("{}/m/{token}", origin(state, headers));
+    Ok(HandoffView {
+        qr_svg: qr_svg(&url)?,
+        url,
+        code: format!("{}-{}", &code[..4], &code[4..]),
+        valid_minutes: ((expires - now_secs()).max(0) as u64).div_ceil(60),
+        expires_at: clock(expires),
+    })
+}
+
+pub async fn revoke_session(state: &AppState, session_id: &str) -> Result<(), AppError> {
+    let sid = session_id.to_string();
+    state
+        .db
+        .call(move |db| {
+            db.execute(
+                "UPDATE handoffs SET revoked_at = ?1, code = NULL WHERE session_id = ?2 AND revoked_at IS NULL",
+                params![now_secs(), sid],
+            )
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    tracing::info!(session = %short(session_id), "phone handoff stopped");
+    Ok(())
+}
+
+/// The desktop session behind a phone link, if the link is live.
+pub async fn resolve(state: &AppState, token: &str) -> Result<(LaunchSession, i64), AppError> {
+    if token.len() != 43
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(expired_link());
+    }
+    let hash = sha256_hex(token.as_bytes());
+    let row = state
+        .db
+        .call(move |db| {
+            db.query_row(
+                "SELECT session_id, expires_at, revoked_at FROM handoffs WHERE token_hash = ?1",
+                params![hash],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)),
+            )
+            .optional()
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    match row {
+        Some((sid, expires, None)) if expires > now_secs() => {
+            let (_, session) = load_live(state, &sid).await.map_err(|_| expired_link())?;
+            Ok((session, expires))
+        }
+        _ => Err(expired_link()),
+    }
+}
+
+/// Counts failed guesses per client address (and in all) over a sliding window.
+pub struct GuessLimiter {
+    window: Duration,
+    per_address: u32,
+    seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl GuessLimiter {
+    pub fn new(per_address: u32) -> Self {
+        GuessLimiter {
+            window: Duration::from_secs(600),
+            per_address,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn prune(&self, q: &mut VecDeque<Instant>, now: Instant) {
+        while q.front().is_some_and(|t| now.duration_since(*t) > self.window) {
+            q.pop_front();
+        }
+    }
+
+    /// Refuses when this address (or everyone together, at 20× the per-address limit) has
+    /// failed too often lately.
+    pub fn check(&self, ip: IpAddr) -> Result<(), AppError> {
+        let now = Instant::now();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut total = 0usize;
+        for q in seen.values_mut() {
+            self.prune(q, now);
+            total += q.len();
+        }
+        seen.retain(|_, q| !q.is_empty());
+        let mine = seen.get(&ip).map_or(0, |q| q.len());
+        if mine >= self.per_address as usize || total >= self.per_address as usize * 20 {
+            tracing::warn!("phone code guessing limit reached");
+            return Err(AppError::new(
+                ErrorKind::InvalidInput,
+                "Too many wrong codes. Wait ten minutes, or scan the QR code instead.",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, ip: IpAddr) {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(ip)
+            .or_default()
+            .push_back(Instant::now());
+    }
+}
+
+/// The caller's address as the socket saw it.
+pub async fn client_ip() -> IpAddr {
+    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+        .await
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// A typed code → a fresh link token for the same session (the code is used up).
+pub async fn redeem(state: &AppState, ip: IpAddr, input: &str) -> Result<String, AppError> {
+    state.guesses.check(ip)?;
+    let wrong = || {
+        AppError::invalid("That code is not valid. Check it on the computer screen; codes expire after a few minutes.")
+    };
+    let Some(code) = normalise_code(input) else {
+        state.guesses.failed(ip);
+        return Err(wrong());
+    };
+    let token = random_token();
+    let hash = sha256_hex(token.as_bytes());
+    let redeemed = state
+        .db
+        .call(move |db| {
+            let tx = db.transaction()?;
+            let row = tx
+                .query_row(
+                    "SELECT session_id, expires_at FROM handoffs WHERE code = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                    params![code, now_secs()],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?;
+            if let Some((sid, expires)) = &row {
+                tx.execute("UPDATE handoffs SET code = NULL WHERE code = ?1", params![code])?;
+                tx.execute(
+                    "INSERT INTO handoffs (token_hash, code, session_id, created_at, expires_at) VALUES (?1, NULL, ?2, ?3, ?4)",
+                    params![hash, sid, now_secs(), expires],
+                )?;
+            }
+            tx.commit()?;
+            Ok(row.is_some())
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    if redeemed {
+        Ok(token)
+    } else {
+        state.guesses.failed(ip);
+        Err(wrong())
+    }
+}
+
+pub async fn mobile_view(state: &AppState, ip: IpAddr, token: &str) -> Result<MobileView, AppError> {
+    state.guesses.check(ip)?;
+    let (session, expires) = resolve(state, token).await.inspect_err(|_| state.guesses.failed(ip))?;
+    let view = session.view(&state.settings);
+    let patient = view.patient.ok_or_else(AppError::no_patient)?;
+    Ok(MobileView {
+        patient,
+        limits: view.limits,
+        expires_at: clock(expires),
+    })
+}
+
+/// `POST /api/m/{token}/photos` — the phone's upload: same fields and checks as the desktop's.
+pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, multipart: Multipart) -> Response {
+    let result = async {
+        let (session, _) = resolve(&state, &token).await?;
+        let patient_id = session
+            .patient
+            .as_ref()
+            .map(|p| p.id.clone())
+            .ok_or_else(AppError::no_patient)?;
+        let upload = read_upload(&state, multipart).await?;
+        let record = stage_upload(&state, &session, &patient_id, upload, "phone").await?;
+        Ok::<_, AppError>((record, session.id))
+    }
+    .await;
+    match result {
+        Ok((record, sid)) => (
+            StatusCode::CREATED,
+            Json(record.view(&state.settings.required_fields, &sid)),
+        )
+            .into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `GET /api/w/{sid}/events` — server-sent events: `photo` with a photo's JSON whenever one
+/// of this session's photos is staged (from the phone or another tab).
+pub async fn events(State(state): State<AppState>, Path(sid): Path<String>, headers: HeaderMap) -> Response {
+    let session = match authorise_headers(&state, &sid, &headers).await {
+        Ok(s) => s,
+        Err(e) => return error_response(e),
+    };
+    let required = state.settings.required_fields.clone();
+    let rx = BroadcastStream::new(state.events.subscribe());
+    let sid_for_views = sid.clone();
+    let stream = rx.filter_map(move |ev| {
+        let ev = ev.ok()?;
+        (ev.session_id == session.id).then(|| {
+            let view = ev.record.view(&required, &sid_for_views);
+            Ok::<_, Infallible>(Event::default().event("photo").json_data(view).unwrap_or_default())
+        })
+    });
+    sse(stream).into_response()
+}
+
+fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_counts_per_address_and_in_all() {
+        let l = GuessLimiter::new(3);
+        let a = IpAddr::from([10, 0, 0, 1]);
+        let b = IpAddr::from([10, 0, 0, 2]);
+        for _ in 0..3 {
+            assert!(l.check(a).is_ok());
+            l.failed(a);
+        }
+        assert!(l.check(a).is_err(), "a is blocked");
+        assert!(l.check(b).is_ok(), "b is not");
+        for i in 0..60u8 {
+            l.failed(IpAddr::from([10, 1, 0, i]));
+        }
+        assert!(l.check(IpAddr::from([10, 9, 9, 9])).is_err(), "the global cap holds");
+    }
+
+    #[test]
+    fn tokens_and_codes_are_long_and_random() {
+        let t = random_token();
+        assert_eq!(t.len(), 43, "256 bits, base64url");
+        assert_ne!(t, random_token());
+        let c = random_code();
+        assert!(normalise_code(&c).is_some());
+    }
+
+    #[test]
+    fn qr_renders_svg() {
+        let svg = qr_svg("http://127.0.0.1:3000/m/abc").unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    }
+}

@@ -1,0 +1,217 @@
+//! Phone handoff and durable staging over HTTP, on the whole app in simulator mode: links
+//! expire, are revoked, stay bound to their session's patient, resist guessing, and staged
+//! photos survive a restart without a commit ever being duplicated.
+
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use serde_json::Value;
+use support::app::{self, Desktop};
+
+const UAT: &str = "F2N060-E";
+
+async fn start_handoff(srv: &clinical_images::server::Running, d: &Desktop) -> (String, String) {
+    let (status, h) = app::call(srv, d, "handoff/start", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 200, "{h}");
+    let url = h["url"].as_str().unwrap().to_string();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    assert_eq!(token.len(), 43, "256-bit token");
+    assert!(h["qr_svg"].as_str().unwrap().starts_with("<?xml") || h["qr_svg"].as_str().unwrap().contains("<svg"));
+    (token, h["code"].as_str().unwrap().to_string())
+}
+
+async fn phone_upload(srv: &clinical_images::server::Running, token: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut all = vec![("id", id.as_str())];
+    all.extend_from_slice(fields);
+    app::upload(srv, &format!("/api/m/{token}/photos"), None, &all, app::jpeg(320, 240)).await
+}
+
+#[tokio::test]
+async fn phone_photos_land_in_the_right_session_with_their_tags() {
+    let srv = app::start(&[]).await;
+    let a = app::launch(&srv, "ZZZ0016", UAT).await;
+    let b = app::launch(&srv, "ZZZ0024", UAT).await;
+    let (token, _) = start_handoff(&srv, &a).await;
+    let (status, view) = phone_upload(
+        &srv,
+        &token,
+        &[
+            ("body_site", "14975008"),
+            ("laterality", "7771000"),
+            ("image_type", "lesion"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{view}");
+    assert_eq!(view["source"], "phone");
+    assert_eq!(
+        view["missing"],
+        serde_json::json!([]),
+        "tags from the phone make it ready"
+    );
+    let (_, list_a) = app::call(&srv, &a, "photos/list", &[("sid", &a.sid)]).await;
+    let (_, list_b) = app::call(&srv, &b, "photos/list", &[("sid", &b.sid)]).await;
+    assert_eq!(list_a.as_array().unwrap().len(), 1);
+    assert_eq!(list_b.as_array().unwrap().len(), 0, "another session never sees it");
+    // Session B's browser cannot read A's photos, even with A's session id.
+    let stranger = Desktop {
+        sid: a.sid.clone(),
+        cookie: b.cookie.clone(),
+        patient_id: b.patient_id.clone(),
+    };
+    let (status, _) = app::call(&srv, &stranger, "photos/list", &[("sid", &a.sid)]).await;
+    assert!(
+        status == 403 || status == 200 && b.cookie == a.cookie,
+        "status {status}"
+    );
+    // Committed to A's patient.
+    let id = list_a[0]["id"].as_str().unwrap();
+    let (status, done) = app::call(
+        &srv,
+        &a,
+        "photos/commit",
+        &[("sid", &a.sid), ("id", id), ("resend_unknown", "false")],
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    let media = srv.state.simulator.as_ref().unwrap().received();
+    assert_eq!(media.len(), 1);
+    assert_eq!(
+        media[0].resource["subject"]["reference"],
+        format!("Patient/{}", a.patient_id)
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn expired_and_revoked_links_say_so() {
+    let srv = app::start_with(&[("APP_HANDOFF_TTL_MINUTES", "0")], &[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let (token, _) = start_handoff(&srv, &d).await;
+    let (status, e) = phone_upload(&srv, &token, &[]).await;
+    assert_eq!(status, 410, "expired at once with a 0-minute life: {e}");
+    assert!(e["message"].as_str().unwrap().contains("expired or was stopped"));
+    srv.stop().await;
+
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let (token, code) = start_handoff(&srv, &d).await;
+    assert_eq!(phone_upload(&srv, &token, &[]).await.0, 201);
+    let (status, _) = app::call(&srv, &d, "handoff/stop", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(phone_upload(&srv, &token, &[]).await.0, 410, "revoked");
+    let (status, _) = app::call(&srv, &d, "handoff/redeem", &[("code", &code)]).await;
+    assert_eq!(status, 400, "the code died with the link");
+    // A new link revokes the previous one.
+    let (t1, _) = start_handoff(&srv, &d).await;
+    let (t2, _) = start_handoff(&srv, &d).await;
+    assert_eq!(phone_upload(&srv, &t1, &[]).await.0, 410);
+    assert_eq!(phone_upload(&srv, &t2, &[]).await.0, 201);
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn codes_redeem_once_and_guessing_is_limited() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let (_, code) = start_handoff(&srv, &d).await;
+    let (status, token) = app::call(&srv, &d, "handoff/redeem", &[("code", &code.to_lowercase())]).await;
+    assert_eq!(status, 200, "{token}");
+    let token = token.as_str().unwrap().to_string();
+    assert_eq!(phone_upload(&srv, &token, &[]).await.0, 201, "the redeemed token works");
+    let (status, _) = app::call(&srv, &d, "handoff/redeem", &[("code", &code)]).await;
+    assert_eq!(status, 400, "a code works once");
+    // Guessing: the limit (10 per address per 10 minutes) then refuses even a right code.
+    let (_, fresh) = start_handoff(&srv, &d).await;
+    for _ in 0..10 {
+        let (status, _) = app::call(&srv, &d, "handoff/redeem", &[("code", "ZZZZ-ZZZZ")]).await;
+        assert_eq!(status, 400);
+    }
+    let (status, e) = app::call(&srv, &d, "handoff/redeem", &[("code", &fresh)]).await;
+    assert_eq!(status, 400);
+    assert!(
+        e["message"].as_str().unwrap().starts_with("Too many wrong codes"),
+        "{e}"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn staged_photos_survive_a_restart_and_commit_exactly_once() {
+    let dir = app::tempdir();
+    let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[]).await;
+    let d = app::launch(&srv, "ZZZ0032", UAT).await;
+    let tags = [
+        ("body_site", "72696002"),
+        ("laterality", "24028007"),
+        ("image_type", "wound"),
+    ];
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut fields = vec![("id", id.as_str())];
+        fields.extend_from_slice(&tags);
+        let (status, v) = app::upload(
+            &srv,
+            &format!("/api/w/{}/photos", d.sid),
+            Some(&d.cookie),
+            &fields,
+            app::jpeg(640, 480),
+        )
+        .await;
+        assert_eq!(status, 201, "{v}");
+        ids.push(id);
+    }
+    // A retried upload with the same id stages nothing new.
+    let fields = [("id", ids[0].as_str())];
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &fields,
+        app::jpeg(640, 480),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let commit = |id: String| {
+        let (srv, d) = (&srv, &d);
+        async move {
+            app::call(
+                srv,
+                d,
+                "photos/commit",
+                &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
+            )
+            .await
+        }
+    };
+    let (status, _) = commit(ids[0].clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 1);
+    srv.stop().await;
+
+    // Same data directory, new process state (and a new simulator).
+    let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[]).await;
+    let (status, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "both photos still staged or committed");
+    assert_eq!(list.iter().filter(|p| p["state"] == "committed").count(), 1);
+    for id in &ids {
+        let (status, v) = app::call(
+            &srv,
+            &d,
+            "photos/commit",
+            &[("sid", &d.sid), ("id", id), ("resend_unknown", "false")],
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["state"], "committed");
+    }
+    let after = srv.state.simulator.as_ref().unwrap().received();
+    assert_eq!(after.len(), 1, "only the photo not yet committed was sent");
+    assert_eq!(after[0].resource["identifier"][0]["value"], ids[1].as_str());
+    srv.stop().await;
+}
