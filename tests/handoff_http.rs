@@ -215,3 +215,67 @@ async fn staged_photos_survive_a_restart_and_commit_exactly_once() {
     assert_eq!(after[0].resource["identifier"][0]["value"], ids[1].as_str());
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_ones() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = uuid::Uuid::new_v4().to_string();
+        let fields = [
+            ("id", id.as_str()),
+            ("body_site", "89545001"),
+            ("laterality", "399488007"),
+            ("image_type", "rash"),
+        ];
+        let (status, _) = app::upload(
+            &srv,
+            &format!("/api/w/{}/photos", d.sid),
+            Some(&d.cookie),
+            &fields,
+            app::jpeg(320, 240),
+        )
+        .await;
+        assert_eq!(status, 201);
+        ids.push(id);
+    }
+    let (status, _) = app::call(
+        &srv,
+        &d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", &ids[0]), ("resend_unknown", "false")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Everything is "older" than a negative retention.
+    assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 2);
+    let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "the expired photo is gone from the strip");
+    assert_eq!(list[0]["state"], "committed");
+    for id in &ids {
+        let res = app::http()
+            .get(app::url(&srv, &format!("/api/w/{}/photos/{id}/image", d.sid)))
+            .header("cookie", &d.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "images deleted");
+    }
+    let events: Vec<String> = srv
+        .state
+        .db
+        .call(|c| {
+            let mut st = c.prepare("SELECT event FROM audit ORDER BY seq")?;
+            st.query_map([], |r| r.get(0))?.collect()
+        })
+        .await
+        .unwrap();
+    assert!(
+        events.contains(&"expired".to_string()) && events.contains(&"image_deleted".to_string()),
+        "{events:?}"
+    );
+    assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 0, "nothing left to purge");
+    srv.stop().await;
+}

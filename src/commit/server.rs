@@ -47,7 +47,7 @@ pub async fn commit_one(
         PhotoState::Committing => {
             return Err(AppError::new(ErrorKind::Conflict, "This photo is already being sent."));
         }
-        PhotoState::Removed => return Err(store_error(StoreError::WrongState(PhotoState::Removed))),
+        PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(record.state))),
         PhotoState::Staged | PhotoState::Failed => {}
     }
     let missing = record.tags.missing(&state.settings.required_fields);

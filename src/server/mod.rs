@@ -92,18 +92,21 @@ pub struct Running {
     pub state: AppState,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    purge: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish (bounded), and waits.
     pub async fn stop(self) {
+        self.purge.abort();
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
     }
 
     pub async fn wait(self) -> std::io::Result<()> {
-        let Running { task, stop, .. } = self;
+        let Running { task, stop, purge, .. } = self;
         let result = task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        purge.abort();
         drop(stop);
         result
     }
@@ -122,6 +125,7 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
             })
             .await
     });
+    let purge = tokio::spawn(retention(state.clone()));
     state.mark_ready();
     tracing::info!(%addr, simulator = state.simulator.is_some(), "serving");
     Ok(Running {
@@ -129,5 +133,20 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
         state,
         stop,
         task,
+        purge,
     })
+}
+
+/// Deletes images past the retention time, at start-up and then every ten minutes.
+async fn retention(state: AppState) {
+    let keep = state.settings.retention_hours as i64 * 3600;
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match state.photos.purge(keep).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(images = n, "retention: images deleted"),
+            Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+    }
 }

@@ -26,6 +26,8 @@ pub enum PhotoState {
     Committed,
     Failed,
     Removed,
+    /// Not committed within the retention time: its image was deleted.
+    Expired,
 }
 
 impl PhotoState {
@@ -36,6 +38,7 @@ impl PhotoState {
             PhotoState::Committed => "committed",
             PhotoState::Failed => "failed",
             PhotoState::Removed => "removed",
+            PhotoState::Expired => "expired",
         }
     }
 
@@ -46,6 +49,7 @@ impl PhotoState {
             "committed" => PhotoState::Committed,
             "failed" => PhotoState::Failed,
             "removed" => PhotoState::Removed,
+            "expired" => PhotoState::Expired,
             _ => return None,
         })
     }

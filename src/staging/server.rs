@@ -216,6 +216,7 @@ pub async fn image(
             .get(&session.id, &id)
             .await
             .map_err(store_error)?
+            .filter(|r| !r.blob_key.is_empty())
             .ok_or_else(|| store_error(StoreError::NotFound))?;
         state.photos.image(&record).await.map_err(store_error)
     }

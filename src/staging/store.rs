@@ -219,7 +219,7 @@ impl PhotoStore {
             .db
             .call(move |c| {
                 let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND state != 'removed' ORDER BY created_at, rowid"
+                    "SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND state NOT IN ('removed', 'expired') ORDER BY created_at, rowid"
                 ))?;
                 st.query_map(params![sid], from_row)?.collect()
             })
@@ -452,5 +452,53 @@ impl PhotoStore {
                 Ok(stuck.len())
             })
             .await?)
+    }
+
+    /// Retention: photos added more than `older_than_secs` ago lose their image. Those never
+    /// committed become `expired`; committed ones keep their record (the audit needs it).
+    /// Spent handoff links are forgotten too. Returns how many images were deleted.
+    pub async fn purge(&self, older_than_secs: i64) -> Result<usize, StoreError> {
+        let cutoff = now_secs() - older_than_secs;
+        let due: Vec<PhotoRecord> = self
+            .db
+            .call(move |c| {
+                let mut st = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"
+                ))?;
+                st.query_map(params![cutoff], from_row)?.collect()
+            })
+            .await?;
+        for r in &due {
+            match self.blobs.delete(&BlobPath::from(r.blob_key.as_str())).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let r = r.clone();
+            self.db
+                .call(move |c| {
+                    let tx = c.transaction()?;
+                    let expire = r.state != PhotoState::Committed;
+                    tx.execute(
+                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
+                        params![expire, now_secs(), r.id],
+                    )?;
+                    append_audit(&tx, &Audit {
+                        event: if expire { "expired" } else { "image_deleted" },
+                        photo_id: Some(&r.id),
+                        session_id: Some(&r.session_id),
+                        facility: Some(&r.facility),
+                        patient_id: Some(&r.patient_id),
+                        sha256: Some(&r.sha256),
+                        detail: Some("retention"),
+                        ..Default::default()
+                    })?;
+                    tx.commit()
+                })
+                .await?;
+        }
+        self.db
+            .call(move |c| c.execute("DELETE FROM handoffs WHERE expires_at < ?1", params![now_secs() - 3600]))
+            .await?;
+        Ok(due.len())
     }
 }

@@ -13,6 +13,7 @@ pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
         PhotoState::Committing => ("Sending…", "badge committing"),
         PhotoState::Failed => ("Failed", "badge failed"),
         PhotoState::Removed => ("Removed", "badge"),
+        PhotoState::Expired => ("Expired", "badge"),
         PhotoState::Staged if p.missing.is_empty() => ("Ready", "badge ready"),
         PhotoState::Staged => ("Needs tags", "badge needs-tags"),
     }
