@@ -6,6 +6,7 @@ const server = serverFor('bench', 3200, './target/release/clinical-images');
 
 export default defineConfig({
   testDir: './bench',
+  testMatch: '**/*.bench.ts',
   timeout: 300_000,
   workers: 1,
   reporter: [['list']],

@@ -8,6 +8,7 @@ use std::{collections::BTreeMap, path::PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    pub blob_store: String,
     #[serde(default)]
     pub log_format: LogFormat,
     pub alex_environment: String,
@@ -112,6 +113,12 @@ impl Settings {
         if let Some(f) = self.required_fields.iter().find(|f| !FIELDS.contains(&f.as_str())) {
             return Err(ConfigError::Invalid(format!(
                 "required_fields: unknown field {f:?} (known: {FIELDS:?})"
+            )));
+        }
+        if !["local", "s3"].contains(&self.blob_store.as_str()) {
+            return Err(ConfigError::Invalid(format!(
+                "blob_store must be \"local\" or \"s3\", not {:?}",
+                self.blob_store
             )));
         }
         const TARGETS: [&str; 2] = ["media", "scan_pdf"];

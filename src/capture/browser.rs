@@ -259,7 +259,16 @@ pub async fn start_camera(video: &web_sys::HtmlVideoElement) -> Result<web_sys::
         Ok(s) => {
             let stream: web_sys::MediaStream = s.unchecked_into();
             video.set_src_object(Some(&stream));
-            let _ = video.play();
+            // Ready only once frames arrive: until then a snapshot would be empty.
+            if let Ok(p) = video.play() {
+                let _ = JsFuture::from(p).await;
+            }
+            for _ in 0..50 {
+                if video.video_width() > 0 {
+                    break;
+                }
+                sleep_ms(100).await;
+            }
             Ok(stream)
         }
         Err(e) => {

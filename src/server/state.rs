@@ -81,7 +81,7 @@ impl AppState {
         let data_dir = settings.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::DataDir(data_dir.clone(), e))?;
         let db = Db::open(&data_dir.join("clinical-images.sqlite3"))?;
-        let photos = PhotoStore::local(db.clone(), &data_dir)?;
+        let photos = PhotoStore::from_settings(db.clone(), &settings, &env)?;
         let interrupted = photos.recover_interrupted().await?;
         if interrupted > 0 {
             tracing::warn!(

@@ -224,52 +224,5 @@ pub(crate) fn practitioner_resource(p: &SimPractitioner) -> Value {
 /// HISO 10046:2023 NHI check (old `AAANNNC` and new `AAANNAX` formats).
 #[cfg(test)]
 pub(crate) fn nhi_is_valid(nhi: &str) -> bool {
-    let c: Vec<char> = nhi.chars().collect();
-    if c.len() != 7 {
-        return false;
-    }
-    let letter = |ch: char| -> Option<u32> {
-        if !ch.is_ascii_uppercase() || ch == 'I' || ch == 'O' {
-            return None;
-        }
-        let mut v = ch as u32 - 'A' as u32 + 1;
-        if ch > 'I' {
-            v -= 1;
-        }
-        if ch > 'O' {
-            v -= 1;
-        }
-        Some(v)
-    };
-    let mut vals = Vec::new();
-    for ch in &c[..3] {
-        match letter(*ch) {
-            Some(v) => vals.push(v),
-            None => return false,
-        }
-    }
-    for ch in &c[3..5] {
-        match ch.to_digit(10) {
-            Some(v) => vals.push(v),
-            None => return false,
-        }
-    }
-    let weights = [7, 6, 5, 4, 3, 2];
-    if let Some(d) = c[5].to_digit(10) {
-        // old format: AAANNNC
-        vals.push(d);
-        let sum: u32 = vals.iter().zip(weights).map(|(v, w)| v * w).sum();
-        let r = sum % 11;
-        if r == 0 {
-            return false;
-        }
-        c[6].to_digit(10) == Some((11 - r) % 10)
-    } else {
-        // new format: AAANNAX
-        let Some(v) = letter(c[5]) else { return false };
-        vals.push(v);
-        let sum: u32 = vals.iter().zip(weights).map(|(v, w)| v * w).sum();
-        let r = sum % 23;
-        letter(c[6]) == Some(23 - r)
-    }
+    crate::nhi::Nhi::parse(nhi).is_ok_and(|n| n.as_str() == nhi)
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use object_store::{ObjectStore, PutPayload, local::LocalFileSystem, path::Path as BlobPath};
+use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{PhotoState, PhotoView, recheck::Checked};
@@ -25,6 +25,8 @@ pub enum StoreError {
     NotFound,
     #[error("photo is {0:?}")]
     WrongState(PhotoState),
+    #[error("blob store configuration: {0}")]
+    Config(String),
 }
 
 /// One photo's record.
@@ -149,8 +151,38 @@ impl PhotoStore {
         })
     }
 
-    pub fn with_object_store(db: Db, blobs: Arc<dyn ObjectStore>) -> Self {
-        PhotoStore { db, blobs }
+    /// An S3-compatible bucket. `env` supplies `S3_BUCKET` (required), `S3_REGION`,
+    /// `S3_ENDPOINT` (for non-AWS stores), `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY` and
+    /// `S3_ALLOW_HTTP` (`true` for a plain-http endpoint on a private network).
+    pub fn s3(db: Db, env: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
+        let get = |k: &str| env(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let bucket = get("S3_BUCKET").ok_or_else(|| StoreError::Config("S3_BUCKET is not set".into()))?;
+        let mut b = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(get("S3_REGION").unwrap_or_else(|| "ap-southeast-2".into()))
+            .with_allow_http(get("S3_ALLOW_HTTP").is_some_and(|v| v == "true" || v == "1"));
+        if let Some(endpoint) = get("S3_ENDPOINT") {
+            b = b.with_endpoint(endpoint);
+        }
+        if let (Some(id), Some(secret)) = (get("S3_ACCESS_KEY_ID"), get("S3_SECRET_ACCESS_KEY")) {
+            b = b.with_access_key_id(id).with_secret_access_key(secret);
+        }
+        Ok(PhotoStore {
+            db,
+            blobs: Arc::new(b.build()?),
+        })
+    }
+
+    /// The store `settings.blob_store` names.
+    pub fn from_settings(
+        db: Db,
+        settings: &crate::config::Settings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, StoreError> {
+        match settings.blob_store.as_str() {
+            "s3" => Self::s3(db, env),
+            _ => Self::local(db, &settings.data_dir),
+        }
     }
 
     /// Stores the image, then its record and an `added` audit entry. Idempotent by `id`: a

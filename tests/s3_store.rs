@@ -1,0 +1,154 @@
+//! Staging on an S3-compatible bucket (`blob_store = "s3"`), against a real S3 API server on
+//! loopback (moto_server, installed by `./dev test` into target/pyenv): upload, read back,
+//! commit, and retention all go through the bucket.
+
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use support::app;
+
+struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn moto_server() -> Option<String> {
+    let path = std::env::var("MOTO_SERVER")
+        .ok()
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/target/pyenv/bin/moto_server").into());
+    if std::path::Path::new(&path).exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("REQUIRE_S3_TEST").is_err(),
+        "moto_server not found at {path}: ./dev test installs it"
+    );
+    eprintln!("SKIPPED: no moto_server at {path} (run ./dev test, which installs it)");
+    None
+}
+
+async fn start_moto(bin: &str) -> (Moto, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let moto = Moto(child);
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(&url).await.is_ok() {
+            return (moto, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("moto_server did not answer on {url}");
+}
+
+#[tokio::test]
+async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
+    let Some(bin) = moto_server() else { return };
+    let (_moto, endpoint) = start_moto(&bin).await;
+    let bucket = format!("ci-{}", uuid::Uuid::new_v4().simple());
+    let created = app::http().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+    assert!(created.status().is_success(), "bucket created: {}", created.status());
+
+    let env = [
+        ("S3_BUCKET", bucket.as_str()),
+        ("S3_ENDPOINT", endpoint.as_str()),
+        ("S3_REGION", "us-east-1"),
+        ("S3_ACCESS_KEY_ID", "test"),
+        ("S3_SECRET_ACCESS_KEY", "test"),
+        ("S3_ALLOW_HTTP", "true"),
+    ];
+    let srv = app::start_with(&[("APP_BLOB_STORE", "s3")], &env).await;
+    let d = app::launch(&srv, "ZZZ0016", "F2N060-E").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let fields = [
+        ("id", id.as_str()),
+        ("body_site", "85562004"),
+        ("laterality", "7771000"),
+        ("image_type", "wound"),
+    ];
+    let (status, view) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &fields,
+        app::jpeg(800, 600),
+    )
+    .await;
+    assert_eq!(status, 201, "{view}");
+
+    // The image is in the bucket, not on local disk.
+    let listing = app::http()
+        .get(format!("{endpoint}/{bucket}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains(&format!("photos/{id}.jpg")), "{listing}");
+    let image = app::http()
+        .get(app::url(&srv, &format!("/api/w/{}/photos/{id}/image", d.sid)))
+        .header("cookie", &d.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), 200);
+    assert!(image.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+
+    let (status, v) = app::call(
+        &srv,
+        &d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 1);
+
+    assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 1);
+    let listing = app::http()
+        .get(format!("{endpoint}/{bucket}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !listing.contains(&format!("photos/{id}.jpg")),
+        "deleted from the bucket: {listing}"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn s3_without_a_bucket_is_a_clear_startup_error() {
+    let err = clinical_images::server::state::AppState::build_with_env(
+        app::settings(&[("APP_BLOB_STORE", "s3")]),
+        app::leptos_options(),
+        |_| None,
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("S3_BUCKET"), "{err}");
+}
