@@ -132,13 +132,19 @@ impl From<crate::alex::AlexError> for AppError {
     }
 }
 
+/// Sets the HTTP status of the response being rendered (page or server function) from an error.
+#[cfg(feature = "ssr")]
+pub fn set_response_status(e: &AppError) {
+    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
+    {
+        resp.set_status(code);
+    }
+}
+
 /// Sets the HTTP status of the current server-function response from an error, and returns it.
 #[cfg(feature = "ssr")]
 pub fn with_status(e: AppError) -> AppError {
-    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(code) = axum::http::StatusCode::from_u16(e.status()) {
-            resp.set_status(code);
-        }
-    }
+    set_response_status(&e);
     e
 }

@@ -279,3 +279,79 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
     assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 0, "nothing left to purge");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_token() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &[("id", id.as_str())],
+        app::jpeg(320, 240),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = app::call(
+        &srv,
+        &d,
+        "photos/tag",
+        &[
+            ("sid", &d.sid),
+            ("ids[0]", &id),
+            ("patch[body_site]", "52795006"),
+            ("patch[laterality]", "399488007"),
+            ("patch[image_type]", "lesion"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = app::call(
+        &srv,
+        &d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let url = app::url(&srv, &format!("/api/audit?photo={id}"));
+    assert_eq!(app::http().get(&url).send().await.unwrap().status(), 401);
+    let rows: Value = app::http()
+        .get(&url)
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["added", "tagged", "committing", "committed"]);
+    let last = &rows[3];
+    assert_eq!(last["patient_id"], d.patient_id.as_str());
+    assert_eq!(last["sha256"].as_str().unwrap().len(), 64);
+    assert!(last["alex_id"].as_str().is_some_and(|a| a.len() == 32));
+    assert!(last["correlation_id"].as_str().is_some_and(|c| c.len() == 36));
+    assert!(last["practitioner_id"].is_string());
+    srv.stop().await;
+
+    let srv = app::start(&[]).await;
+    assert_eq!(
+        app::http()
+            .get(app::url(&srv, "/api/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "off without OPS_TOKEN"
+    );
+    srv.stop().await;
+}

@@ -1,6 +1,5 @@
 // How Playwright starts our server and Debian's Chromium. Never `npx playwright install`:
 // only package registries are reachable here, so the browser is /usr/bin/chromium.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -22,9 +21,9 @@ export const chromiumLaunch = {
 
 /** A server process for one suite: its own port, data directory and log file. */
 export function serverFor(name: string, port: number, binary = './target/debug/clinical-images') {
+  // Cleaned by the server command itself: this config is evaluated again in every worker
+  // process, which must not delete the running server's data and log.
   const dir = path.join(repoRoot, 'target', 'e2e', name);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'server.log');
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -32,7 +31,7 @@ export function serverFor(name: string, port: number, binary = './target/debug/c
     dataDir: path.join(dir, 'data'),
     log,
     webServer: {
-      command: `exec ${binary} >> '${log}' 2>&1`,
+      command: `rm -rf '${dir}' && mkdir -p '${dir}' && exec ${binary} >> '${log}' 2>&1`,
       cwd: repoRoot,
       url: `${url}/readyz`,
       reuseExistingServer: false,

@@ -76,7 +76,7 @@ impl Default for RetryPolicy {
 /// How the app reaches ALEX, decided once at start-up.
 #[derive(Debug)]
 pub enum AlexMode {
-    Live(AlexConfig),
+    Live(Box<AlexConfig>),
     /// No credentials configured: start the embedded simulator and point the gateway at it.
     Simulator {
         facility_allowlist: Option<Vec<String>>,
@@ -149,7 +149,7 @@ impl AlexMode {
             Some(v) => url(vars::LAUNCH_BASE_URL, v)?,
             None => fhir_base_url.clone(),
         };
-        Ok(AlexMode::Live(AlexConfig {
+        Ok(AlexMode::Live(Box::new(AlexConfig {
             fhir_base_url,
             token_url,
             client_id,
@@ -159,7 +159,7 @@ impl AlexMode {
             facility_allowlist: allowlist,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
-        }))
+        })))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod fhir;
+pub mod r4;
 pub mod token;
 pub mod write;
 

@@ -66,10 +66,10 @@ async fn head(blob: &Blob) -> Result<Vec<u8>, PrepareError> {
 /// Prepares one photo. `name` is only used in messages.
 pub async fn prepare(file: &Blob, name: &str, max_long_edge: u32, max_bytes: u64) -> Result<Prepared, PrepareError> {
     let kind = sniff(&head(file).await?);
-    if kind != Sniffed::Heic {
-        if let Some(why) = rejection(name, kind) {
-            return Err(PrepareError::Rejected(why));
-        }
+    if kind != Sniffed::Heic
+        && let Some(why) = rejection(name, kind)
+    {
+        return Err(PrepareError::Rejected(why));
     }
     let source = match decode(file).await {
         Ok(s) => s,
@@ -116,13 +116,13 @@ async fn decode(file: &Blob) -> Result<Source, PrepareError> {
     if has_global("createImageBitmap") {
         let opts = ImageBitmapOptions::new();
         opts.set_image_orientation(ImageOrientation::FromImage);
-        if let Ok(promise) = window.create_image_bitmap_with_blob_and_image_bitmap_options(file, &opts) {
-            if let Ok(bitmap) = JsFuture::from(promise).await {
-                return bitmap
-                    .dyn_into::<ImageBitmap>()
-                    .map(Source::Bitmap)
-                    .map_err(|_| PrepareError::Browser("not a bitmap".into()));
-            }
+        if let Ok(promise) = window.create_image_bitmap_with_blob_and_image_bitmap_options(file, &opts)
+            && let Ok(bitmap) = JsFuture::from(promise).await
+        {
+            return bitmap
+                .dyn_into::<ImageBitmap>()
+                .map(Source::Bitmap)
+                .map_err(|_| PrepareError::Browser("not a bitmap".into()));
         }
     }
     // Fallback: <img> applies EXIF orientation itself (CSS image-orientation: from-image).

@@ -74,9 +74,7 @@ pub fn MobilePage() -> impl IntoView {
                         Ok(view) => view! { <Capture token=token() view /> }.into_any(),
                         Err(e) => {
                             #[cfg(feature = "ssr")]
-                            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                                resp.set_status(axum::http::StatusCode::from_u16(e.status()).unwrap_or_default());
-                            }
+                            crate::error::set_response_status(&e);
                             view! {
                                 <PatientBanner patient=Signal::stored(None) />
                                 <section class="error-page" role="alert">

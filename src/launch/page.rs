@@ -88,11 +88,7 @@ fn NoPatient() -> impl IntoView {
 #[component]
 fn SessionProblem(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(code) = axum::http::StatusCode::from_u16(error.status()) {
-            resp.set_status(code);
-        }
-    }
+    crate::error::set_response_status(&error);
     let title = match error.kind {
         ErrorKind::SessionExpired => "This session has ended",
         ErrorKind::NotThisBrowser => "This session belongs to another browser",

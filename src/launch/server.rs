@@ -112,10 +112,10 @@ pub async fn launch(State(state): State<AppState>, headers: HeaderMap, Query(q):
         Ok((sid, set_cookie)) => {
             tracing::info!(session = %short(&sid), "launch session created");
             let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();
-            if let Some(c) = set_cookie {
-                if let Ok(v) = HeaderValue::from_str(&c) {
-                    resp.headers_mut().append(header::SET_COOKIE, v);
-                }
+            if let Some(c) = set_cookie
+                && let Ok(v) = HeaderValue::from_str(&c)
+            {
+                resp.headers_mut().append(header::SET_COOKIE, v);
             }
             resp.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

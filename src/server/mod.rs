@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alex/test", get(ops::alex_test))
         .route("/api/alex/token-info", get(ops::token_info))
         .route("/api/capabilities", get(ops::capabilities))
+        .route("/api/audit", get(ops::audit))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             ctx, shell,

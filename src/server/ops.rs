@@ -19,6 +19,7 @@ use crate::{alex::AlexError, metadata::codes, nhi::Nhi};
 /// The simulator's (and Medtech UAT's) test practice, used when nothing else names a facility.
 pub const TEST_FACILITY: &str = "F2N060-E";
 
+#[allow(clippy::result_large_err)] // a ready response, on a cold path
 fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     let Some(expected) = &state.ops_token else {
         return Ok(());
@@ -174,4 +175,63 @@ pub async fn capabilities(State(state): State<AppState>) -> Response {
         },
     }))
     .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    session: Option<String>,
+    photo: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/audit?session=…|photo=…[&limit=N]`: the audit trail, oldest first. Identity lives
+/// here (never in logs), so it always needs `Authorization: Bearer $OPS_TOKEN`, and is off when
+/// OPS_TOKEN is not set.
+pub async fn audit(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Response {
+    if state.ops_token.is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "disabled", "message": "Set OPS_TOKEN to enable the audit endpoint."})),
+        )
+            .into_response();
+    }
+    if let Err(denied) = authorised(&state, &headers) {
+        return denied;
+    }
+    let limit = q.limit.unwrap_or(500).min(5000);
+    let (session, photo) = (q.session.unwrap_or_default(), q.photo.unwrap_or_default());
+    let rows = state
+        .db
+        .call(move |c| {
+            let mut st = c.prepare(
+                "SELECT seq, at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id,
+                 correlation_id, detail FROM audit
+                 WHERE (?1 = '' OR session_id = ?1) AND (?2 = '' OR photo_id = ?2) ORDER BY seq LIMIT ?3",
+            )?;
+            st.query_map(rusqlite::params![session, photo, limit], |r| {
+                Ok(json!({
+                    "seq": r.get::<_, i64>(0)?,
+                    "at": chrono::DateTime::from_timestamp(r.get::<_, i64>(1)?, 0).map(|t| t.to_rfc3339()),
+                    "event": r.get::<_, String>(2)?,
+                    "photo_id": r.get::<_, Option<String>>(3)?,
+                    "session_id": r.get::<_, Option<String>>(4)?,
+                    "facility": r.get::<_, Option<String>>(5)?,
+                    "patient_id": r.get::<_, Option<String>>(6)?,
+                    "practitioner_id": r.get::<_, Option<String>>(7)?,
+                    "sha256": r.get::<_, Option<String>>(8)?,
+                    "alex_id": r.get::<_, Option<String>>(9)?,
+                    "correlation_id": r.get::<_, Option<String>>(10)?,
+                    "detail": r.get::<_, Option<String>>(11)?,
+                }))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await;
+    match rows {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "audit query failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

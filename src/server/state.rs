@@ -92,7 +92,7 @@ impl AppState {
         let guesses = crate::handoff::server::GuessLimiter::new(settings.handoff_guess_limit);
         let mode = AlexMode::from_env(&settings, &env)?;
         let (config, simulator) = match mode {
-            AlexMode::Live(config) => (config, None),
+            AlexMode::Live(config) => (*config, None),
             AlexMode::Simulator { facility_allowlist } => {
                 let sim = Simulator::start(SimConfig::default())
                     .await

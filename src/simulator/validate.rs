@@ -6,6 +6,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use super::data::SeedFacility;
+use crate::alex::r4::{
+    ATTACHMENT_ELEMENTS, DOCUMENT_REFERENCE_ELEMENTS, DOCUMENT_REFERENCE_STATUS, EVENT_STATUS, MEDIA_ELEMENTS,
+    RESOURCE_BASE,
+};
 
 pub(crate) const MEDIA_TYPE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/media-type";
 pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
@@ -13,84 +17,6 @@ pub(crate) const PHOTO_LOINC: &str = "72170-4";
 /// Largest Inbox Scan document ALEX accepts (decoded bytes).
 pub(crate) const SCAN_MAX_BYTES: usize = 8 * 1024 * 1024;
 
-const EVENT_STATUS: [&str; 8] = [
-    "preparation",
-    "in-progress",
-    "not-done",
-    "on-hold",
-    "stopped",
-    "completed",
-    "entered-in-error",
-    "unknown",
-];
-const DOCUMENT_REFERENCE_STATUS: [&str; 3] = ["current", "superseded", "entered-in-error"];
-
-const RESOURCE_BASE: [&str; 9] = [
-    "resourceType",
-    "id",
-    "meta",
-    "implicitRules",
-    "language",
-    "text",
-    "contained",
-    "extension",
-    "modifierExtension",
-];
-const MEDIA_ELEMENTS: [&str; 23] = [
-    "identifier",
-    "basedOn",
-    "partOf",
-    "status",
-    "type",
-    "modality",
-    "view",
-    "subject",
-    "encounter",
-    "createdDateTime",
-    "createdPeriod",
-    "issued",
-    "operator",
-    "reasonCode",
-    "bodySite",
-    "deviceName",
-    "device",
-    "height",
-    "width",
-    "frames",
-    "duration",
-    "content",
-    "note",
-];
-const DOCUMENT_REFERENCE_ELEMENTS: [&str; 16] = [
-    "masterIdentifier",
-    "identifier",
-    "status",
-    "docStatus",
-    "type",
-    "category",
-    "subject",
-    "date",
-    "author",
-    "authenticator",
-    "custodian",
-    "relatesTo",
-    "description",
-    "securityLabel",
-    "content",
-    "context",
-];
-const ATTACHMENT_ELEMENTS: [&str; 10] = [
-    "id",
-    "extension",
-    "contentType",
-    "language",
-    "data",
-    "url",
-    "size",
-    "hash",
-    "title",
-    "creation",
-];
 const DOCREF_CONTENT_ELEMENTS: [&str; 5] = ["id", "extension", "modifierExtension", "attachment", "format"];
 
 /// Why a resource was rejected: the OperationOutcome issue code and text (HTTP 400).

@@ -177,16 +177,15 @@ pub async fn stage_upload(
         .stage(session, patient_id, &upload.id, checked, source, taken_at)
         .await
         .map_err(store_error)?;
-    if upload.tags != TagPatch::default() {
-        if let Some(tagged) = state
+    if upload.tags != TagPatch::default()
+        && let Some(tagged) = state
             .photos
             .update_tags(session, vec![record.id.clone()], upload.tags)
             .await
             .map_err(store_error)?
             .pop()
-        {
-            record = tagged;
-        }
+    {
+        record = tagged;
     }
     tracing::info!(photo = %record.id, session = %short(&session.id), bytes_in = size_in, bytes = record.bytes, width = record.width, height = record.height, source, "photo staged");
     let _ = state.events.send(PhotoEvent {

@@ -77,6 +77,21 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
 }
 
 impl PhotoRecord {
+    /// An audit entry about this photo.
+    pub fn audit<'a>(&'a self, event: &'a str, practitioner: Option<&'a str>, detail: Option<&'a str>) -> Audit<'a> {
+        Audit {
+            event,
+            photo_id: Some(&self.id),
+            session_id: Some(&self.session_id),
+            facility: Some(&self.facility),
+            patient_id: Some(&self.patient_id),
+            practitioner_id: practitioner,
+            sha256: Some(&self.sha256),
+            detail,
+            ..Default::default()
+        }
+    }
+
     pub fn view(&self, required: &[String], sid: &str) -> PhotoView {
         PhotoView {
             id: self.id.clone(),
@@ -315,20 +330,7 @@ impl PhotoStore {
                         "UPDATE photos SET tags = ?1, updated_at = ?2 WHERE id = ?3",
                         params![json, now_secs(), r.id],
                     )?;
-                    append_audit(
-                        &tx,
-                        &Audit {
-                            event: "tagged",
-                            photo_id: Some(&r.id),
-                            session_id: Some(&sid),
-                            facility: Some(&r.facility),
-                            patient_id: Some(&r.patient_id),
-                            practitioner_id: prac.as_deref(),
-                            sha256: Some(&r.sha256),
-                            detail: Some(&json),
-                            ..Default::default()
-                        },
-                    )?;
+                    append_audit(&tx, &r.audit("tagged", prac.as_deref(), Some(&json)))?;
                     changed.push(r);
                 }
                 tx.commit()?;
@@ -382,20 +384,7 @@ impl PhotoStore {
                     )
                     .optional()?;
                 if let (1, Some(r)) = (moved, &r) {
-                    append_audit(
-                        &tx,
-                        &Audit {
-                            event,
-                            photo_id: Some(&r.id),
-                            session_id: Some(&sid),
-                            facility: Some(&r.facility),
-                            patient_id: Some(&r.patient_id),
-                            practitioner_id: prac.as_deref(),
-                            sha256: Some(&r.sha256),
-                            detail: detail.as_deref(),
-                            ..Default::default()
-                        },
-                    )?;
+                    append_audit(&tx, &r.audit(event, prac.as_deref(), detail.as_deref()))?;
                 }
                 tx.commit()?;
                 Ok((moved, r))
@@ -416,7 +405,7 @@ impl PhotoStore {
         outcome: Result<String, (String, String)>,
         correlation_id: Option<String>,
     ) -> Result<PhotoRecord, StoreError> {
-        let (sid, id, prac) = (session.id.clone(), record.id.clone(), session.practitioner_id.clone());
+        let (id, prac) = (record.id.clone(), session.practitioner_id.clone());
         let rec = record.clone();
         let r = self
             .db
@@ -433,17 +422,11 @@ impl PhotoStore {
                         params![kind, message, now, id],
                     )?,
                 };
+                let event = if outcome.is_ok() { "committed" } else { "failed" };
                 append_audit(&tx, &Audit {
-                    event: if outcome.is_ok() { "committed" } else { "failed" },
-                    photo_id: Some(&id),
-                    session_id: Some(&sid),
-                    facility: Some(&rec.facility),
-                    patient_id: Some(&rec.patient_id),
-                    practitioner_id: prac.as_deref(),
-                    sha256: Some(&rec.sha256),
                     alex_id: outcome.as_ref().ok().map(String::as_str),
                     correlation_id: correlation_id.as_deref(),
-                    detail: outcome.as_ref().err().map(|(k, _)| k.as_str()),
+                    ..rec.audit(event, prac.as_deref(), outcome.as_ref().err().map(|(k, _)| k.as_str()))
                 })?;
                 let r = tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"), params![id], from_row)?;
                 tx.commit()?;
@@ -469,16 +452,7 @@ impl PhotoStore {
                         "UPDATE photos SET state = 'failed', failure_kind = 'outcome_unknown', failure = ?1, updated_at = ?2 WHERE id = ?3",
                         params![crate::alex::AlexError::OutcomeUnknown { detail: String::new() }.gp_message(), now_secs(), r.id],
                     )?;
-                    append_audit(&tx, &Audit {
-                        event: "failed",
-                        photo_id: Some(&r.id),
-                        session_id: Some(&r.session_id),
-                        facility: Some(&r.facility),
-                        patient_id: Some(&r.patient_id),
-                        sha256: Some(&r.sha256),
-                        detail: Some("outcome_unknown: interrupted by restart"),
-                        ..Default::default()
-                    })?;
+                    append_audit(&tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
                 }
                 tx.commit()?;
                 Ok(stuck.len())
@@ -514,16 +488,7 @@ impl PhotoStore {
                         "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
                         params![expire, now_secs(), r.id],
                     )?;
-                    append_audit(&tx, &Audit {
-                        event: if expire { "expired" } else { "image_deleted" },
-                        photo_id: Some(&r.id),
-                        session_id: Some(&r.session_id),
-                        facility: Some(&r.facility),
-                        patient_id: Some(&r.patient_id),
-                        sha256: Some(&r.sha256),
-                        detail: Some("retention"),
-                        ..Default::default()
-                    })?;
+                    append_audit(&tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
                     tx.commit()
                 })
                 .await?;

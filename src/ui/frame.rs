@@ -63,13 +63,3 @@ pub struct PatientSummary {
     pub birth_date: String,
     pub nhi: String,
 }
-
-/// The horizontal strip of photo thumbnails; empty until photos are added.
-#[component]
-pub fn PhotoStrip(children: Children) -> impl IntoView {
-    view! {
-        <section class="photo-strip" aria-label="Photos">
-            <ul role="list" class="thumbs">{children()}</ul>
-        </section>
-    }
-}

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::frame::{Frame, PatientBanner, PhotoStrip, use_hydrated};
+use super::frame::{Frame, PatientBanner, use_hydrated};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -11,7 +11,9 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Frame>
             <PatientBanner patient=Signal::stored(None) />
-            <PhotoStrip>{()}</PhotoStrip>
+            <section class="photo-strip" aria-label="Photos">
+                <p class="empty">"Photos appear here once a patient is open."</p>
+            </section>
             <section class="no-context" aria-labelledby="no-context-title">
                 <h2 id="no-context-title">"No patient context"</h2>
                 <p>

@@ -2,93 +2,16 @@
 //! and DocumentReference: required elements and cardinalities, required-binding codes,
 //! primitive formats, and invariant att-1. Written from the spec, not from our own types.
 
+use clinical_images::alex::r4::{
+    ATTACHMENT_ELEMENTS, DOCUMENT_REFERENCE_ELEMENTS, DOCUMENT_REFERENCE_STATUS, EVENT_STATUS, MEDIA_ELEMENTS,
+    RESOURCE_BASE,
+};
 use serde_json::Value;
 
-const EVENT_STATUS: &[&str] = &[
-    "preparation",
-    "in-progress",
-    "not-done",
-    "on-hold",
-    "stopped",
-    "completed",
-    "entered-in-error",
-    "unknown",
-];
-const DOCUMENT_REFERENCE_STATUS: &[&str] = &["current", "superseded", "entered-in-error"];
-
-const MEDIA_ELEMENTS: &[&str] = &[
-    "resourceType",
-    "id",
-    "meta",
-    "implicitRules",
-    "language",
-    "text",
-    "contained",
-    "extension",
-    "modifierExtension",
-    "identifier",
-    "basedOn",
-    "partOf",
-    "status",
-    "type",
-    "modality",
-    "view",
-    "subject",
-    "encounter",
-    "createdDateTime",
-    "createdPeriod",
-    "issued",
-    "operator",
-    "reasonCode",
-    "bodySite",
-    "deviceName",
-    "device",
-    "height",
-    "width",
-    "frames",
-    "duration",
-    "content",
-    "note",
-];
-const DOCREF_ELEMENTS: &[&str] = &[
-    "resourceType",
-    "id",
-    "meta",
-    "implicitRules",
-    "language",
-    "text",
-    "contained",
-    "extension",
-    "modifierExtension",
-    "masterIdentifier",
-    "identifier",
-    "status",
-    "docStatus",
-    "type",
-    "category",
-    "subject",
-    "date",
-    "author",
-    "authenticator",
-    "custodian",
-    "relatesTo",
-    "description",
-    "securityLabel",
-    "content",
-    "context",
-];
-const ATTACHMENT_ELEMENTS: &[&str] = &[
-    "id",
-    "extension",
-    "contentType",
-    "language",
-    "data",
-    "url",
-    "size",
-    "hash",
-    "title",
-    "creation",
-];
+/// A resource's own elements plus those every resource has.
+fn elements(own: &[&'static str]) -> Vec<&'static str> {
+    RESOURCE_BASE.iter().chain(own).copied().collect()
+}
 
 fn is_datetime_with_offset(s: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(s).is_ok()
@@ -114,7 +37,7 @@ fn check_reference(v: Option<&Value>, target: &str, what: &str, errors: &mut Vec
 }
 
 fn check_attachment(a: &Value, what: &str, errors: &mut Vec<String>) {
-    check_elements(a, ATTACHMENT_ELEMENTS, what, errors);
+    check_elements(a, &ATTACHMENT_ELEMENTS, what, errors);
     if a.get("data").is_some() && a.get("contentType").and_then(Value::as_str).is_none() {
         errors.push(format!("{what}: att-1 — data present without contentType"));
     }
@@ -147,7 +70,7 @@ fn check_codings(v: Option<&Value>, what: &str, errors: &mut Vec<String>) {
 
 pub fn validate_media(m: &Value) -> Vec<String> {
     let mut errors = Vec::new();
-    check_elements(m, MEDIA_ELEMENTS, "Media", &mut errors);
+    check_elements(m, &elements(&MEDIA_ELEMENTS), "Media", &mut errors);
     if m.get("resourceType").and_then(Value::as_str) != Some("Media") {
         errors.push("resourceType must be Media".into());
     }
@@ -204,7 +127,12 @@ pub fn validate_media(m: &Value) -> Vec<String> {
 
 pub fn validate_document_reference(d: &Value) -> Vec<String> {
     let mut errors = Vec::new();
-    check_elements(d, DOCREF_ELEMENTS, "DocumentReference", &mut errors);
+    check_elements(
+        d,
+        &elements(&DOCUMENT_REFERENCE_ELEMENTS),
+        "DocumentReference",
+        &mut errors,
+    );
     match d.get("status").and_then(Value::as_str) {
         Some(s) if DOCUMENT_REFERENCE_STATUS.contains(&s) => {}
         other => errors.push(format!("status 1..1 from document-reference-status, got {other:?}")),

@@ -1,0 +1,81 @@
+//! Element lists and required code sets from the FHIR R4 specification, for the resources we
+//! write (Media, DocumentReference, Attachment): what the simulator and the tests check against.
+
+pub const EVENT_STATUS: [&str; 8] = [
+    "preparation",
+    "in-progress",
+    "not-done",
+    "on-hold",
+    "stopped",
+    "completed",
+    "entered-in-error",
+    "unknown",
+];
+pub const DOCUMENT_REFERENCE_STATUS: [&str; 3] = ["current", "superseded", "entered-in-error"];
+
+pub const RESOURCE_BASE: [&str; 9] = [
+    "resourceType",
+    "id",
+    "meta",
+    "implicitRules",
+    "language",
+    "text",
+    "contained",
+    "extension",
+    "modifierExtension",
+];
+pub const MEDIA_ELEMENTS: [&str; 23] = [
+    "identifier",
+    "basedOn",
+    "partOf",
+    "status",
+    "type",
+    "modality",
+    "view",
+    "subject",
+    "encounter",
+    "createdDateTime",
+    "createdPeriod",
+    "issued",
+    "operator",
+    "reasonCode",
+    "bodySite",
+    "deviceName",
+    "device",
+    "height",
+    "width",
+    "frames",
+    "duration",
+    "content",
+    "note",
+];
+pub const DOCUMENT_REFERENCE_ELEMENTS: [&str; 16] = [
+    "masterIdentifier",
+    "identifier",
+    "status",
+    "docStatus",
+    "type",
+    "category",
+    "subject",
+    "date",
+    "author",
+    "authenticator",
+    "custodian",
+    "relatesTo",
+    "description",
+    "securityLabel",
+    "content",
+    "context",
+];
+pub const ATTACHMENT_ELEMENTS: [&str; 10] = [
+    "id",
+    "extension",
+    "contentType",
+    "language",
+    "data",
+    "url",
+    "size",
+    "hash",
+    "title",
+    "creation",
+];
