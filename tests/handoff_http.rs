@@ -355,3 +355,83 @@ async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_tok
     );
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn malformed_uploads_get_clear_errors_and_never_take_the_server_down() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let path = app::url(&srv, &format!("/api/w/{}/photos", d.sid));
+    let post = |content_type: &'static str, body: Vec<u8>| {
+        app::http()
+            .post(&path)
+            .header("cookie", &d.cookie)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    // Multipart without a boundary, garbage multipart, JSON instead of multipart.
+    for (ct, body) in [
+        ("multipart/form-data", b"--x\r\n".to_vec()),
+        ("multipart/form-data; boundary=zzz", b"not multipart at all".to_vec()),
+        ("application/json", b"{}".to_vec()),
+    ] {
+        let res = post(ct, body).await.unwrap();
+        assert!(res.status().is_client_error(), "{ct}: {}", res.status());
+    }
+    // A valid upload whose "photo" is not an image: a typed error with words for the GP.
+    let id = uuid::Uuid::new_v4().to_string();
+    let (status, e) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &[("id", id.as_str())],
+        b"%PDF-1.7".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(e["kind"], "not_an_image");
+    assert!(e["message"].as_str().unwrap().contains("not a photo we can use"));
+    // No id, a bad id, no photo.
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &[],
+        app::jpeg(10, 10),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &[("id", "../../etc")],
+        app::jpeg(10, 10),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // Over the byte cap: 413, read no further than the cap.
+    let big = vec![0u8; 16_000_000];
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        Some(&d.cookie),
+        &[("id", id.as_str())],
+        big,
+    )
+    .await;
+    assert!(status == 413, "{status}");
+    // Without this browser's cookie: refused.
+    let (status, _) = app::upload(
+        &srv,
+        &format!("/api/w/{}/photos", d.sid),
+        None,
+        &[("id", id.as_str())],
+        app::jpeg(10, 10),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Still serving.
+    assert_eq!(reqwest::get(app::url(&srv, "/healthz")).await.unwrap().status(), 200);
+    srv.stop().await;
+}

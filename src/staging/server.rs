@@ -94,22 +94,29 @@ pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<U
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|_| bad("The upload was incomplete or malformed."))?
+        .map_err(|e| multipart_error(e, "The upload was incomplete or malformed."))?
     {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "photo" => {
                 let mut buf = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|_| bad("The upload was interrupted."))? {
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| multipart_error(e, "The upload was interrupted."))?
+                {
                     if (buf.len() + chunk.len()) as u64 > cap {
-                        return Err(AppError::new(ErrorKind::TooLarge, "That photo is too large to upload."));
+                        return Err(too_large());
                     }
                     buf.extend_from_slice(&chunk);
                 }
                 photo = Some(buf);
             }
             "id" | "taken_at" | "body_site" | "laterality" | "view" | "image_type" | "description" => {
-                let text = field.text().await.map_err(|_| bad("The upload was malformed."))?;
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| multipart_error(e, "The upload was malformed."))?;
                 if text.len() > 2000 {
                     return Err(bad("The upload was malformed."));
                 }
@@ -141,6 +148,19 @@ pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<U
         photo,
         tags,
     })
+}
+
+fn too_large() -> AppError {
+    AppError::new(ErrorKind::TooLarge, "That photo is too large to upload.")
+}
+
+/// A body over the router's limit is "too large"; anything else is malformed.
+fn multipart_error(e: axum::extract::multipart::MultipartError, malformed: &str) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        AppError::invalid(malformed.to_string())
+    }
 }
 
 /// Re-checks the image, stages it with its tags, and tells the session's pages.
