@@ -20,6 +20,7 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub max_image_pixels: u64,
     pub required_fields: Vec<String>,
+    pub consent: String,
     pub phone_handoff: bool,
     pub commit_targets: Vec<String>,
     pub public_url: String,
@@ -119,6 +120,12 @@ impl Settings {
             return Err(ConfigError::Invalid(format!(
                 "blob_store must be \"local\" or \"s3\", not {:?}",
                 self.blob_store
+            )));
+        }
+        if !["required", "off"].contains(&self.consent.as_str()) {
+            return Err(ConfigError::Invalid(format!(
+                "consent must be \"required\" or \"off\", not {:?}",
+                self.consent
             )));
         }
         const TARGETS: [&str; 2] = ["media", "scan_pdf"];

@@ -435,3 +435,79 @@ async fn malformed_uploads_get_clear_errors_and_never_take_the_server_down() {
     assert_eq!(reqwest::get(app::url(&srv, "/healthz")).await.unwrap().status(), 200);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn consent_comes_before_photos_and_travels_with_them() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch_without_consent(&srv, "ZZZ0016", UAT).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let path = format!("/api/w/{}/photos", d.sid);
+    let fields = [
+        ("id", id.as_str()),
+        ("body_site", "41695006"),
+        ("laterality", "385432009"),
+        ("image_type", "rash"),
+    ];
+    let (status, e) = app::upload(&srv, &path, Some(&d.cookie), &fields, app::jpeg(100, 100)).await;
+    assert_eq!(status, 409, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("consent"));
+    let (status, _) = app::call(&srv, &d, "handoff/start", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 409, "no phone before consent either");
+    let (status, e) = app::call(&srv, &d, "consent", &[("sid", &d.sid), ("kind", "not_obtainable")]).await;
+    assert_eq!(status, 400, "a reason is needed: {e}");
+    let (status, e) = app::call(&srv, &d, "consent", &[("sid", &d.sid), ("kind", "maybe")]).await;
+    assert_eq!(status, 400, "{e}");
+    let (status, v) = app::call(
+        &srv,
+        &d,
+        "consent",
+        &[
+            ("sid", &d.sid),
+            ("kind", "not_obtainable"),
+            ("reason", "Patient sedated; next of kin agreed"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["consent"],
+        "Consent not obtainable: Patient sedated; next of kin agreed"
+    );
+    assert_eq!(
+        app::upload(&srv, &path, Some(&d.cookie), &fields, app::jpeg(100, 100))
+            .await
+            .0,
+        201
+    );
+    let (status, _) = app::call(
+        &srv,
+        &d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let media = srv.state.simulator.as_ref().unwrap().received();
+    let notes: Vec<&str> = media[0].resource["note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(&"Consent not obtainable: Patient sedated; next of kin agreed"),
+        "{notes:?}"
+    );
+    let rows: Value = app::http()
+        .get(app::url(&srv, &format!("/api/audit?session={}", d.sid)))
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rows[0]["event"], "consent");
+    assert_eq!(rows[0]["detail"], "not_obtainable");
+    srv.stop().await;
+}

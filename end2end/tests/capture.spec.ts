@@ -1,13 +1,11 @@
 // The other ways to add a photo: paste, webcam (Chromium's fake camera), HEIC the browser cannot
 // open; and Ctrl+Enter for commit.
 import { test, expect, Page, APIRequestContext } from '@playwright/test';
-import { launchFor, received } from '../support/sim';
+import { received } from '../support/sim';
+import { openWidget } from '../support/widget';
 import { jpegBase64 } from '../support/images';
 
-async function open(page: Page, request: APIRequestContext, nhi: string) {
-  await page.goto((await launchFor(request, nhi)).url);
-  await expect(page.getByRole('button', { name: 'Add photos' })).toBeEnabled();
-}
+const open = (page: Page, request: APIRequestContext, nhi: string) => openWidget(page, request, nhi);
 
 const thumbs = (page: Page) => page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option');
 

@@ -2,14 +2,9 @@
 import { test, expect, Page, APIRequestContext } from '@playwright/test';
 import { launchFor, launchUrl, patient, received, fault, UAT } from '../support/sim';
 import { jpegBase64, withExif, hasExif, jpegSize } from '../support/images';
+import { openWidget } from '../support/widget';
 
-async function open(page: Page, request: APIRequestContext, nhi: string) {
-  const l = await launchFor(request, nhi);
-  await page.goto(l.url);
-  await expect(page).toHaveURL(/\/w\/[A-Za-z0-9_-]{43}$/);
-  await expect(page.getByRole('button', { name: 'Add photos' })).toBeEnabled();
-  return l;
-}
+const open = openWidget;
 
 async function addFiles(page: Page, files: { name: string; buffer: Buffer }[]) {
   await page.getByLabel('Choose photo files').setInputFiles(files.map((f) => ({ ...f, mimeType: 'image/jpeg' })));
@@ -179,7 +174,7 @@ test('a tampered, replayed or patient-less launch never shows the widget', async
   await expect(page.getByRole('button', { name: 'Add photos' })).toHaveCount(0);
 
   await page.goto(l.url);
-  await expect(page.getByRole('button', { name: 'Add photos' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Consent to clinical photography' })).toBeVisible();
   const again = await page.goto(l.url);
   expect(again?.status()).toBe(409);
   await expect(page.getByRole('heading', { name: 'This launch link has already been used' })).toBeVisible();
@@ -231,4 +226,27 @@ test('files that are not photos are refused with their name and why', async ({ p
   await page.getByLabel('Choose photo files').setInputFiles([{ name: 'referral.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 hello') }]);
   await expect(page.getByRole('alert').filter({ hasText: 'referral.pdf is not a photo' })).toBeVisible();
   await expect(thumbs(page)).toHaveCount(0);
+});
+
+test('consent is recorded before the first photo and travels with it', async ({ page, request }) => {
+  const l = await launchFor(request, 'ZAC5361');
+  await page.goto(l.url);
+  await expect(page.getByRole('heading', { name: 'Consent to clinical photography' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add photos' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Use my phone' })).toHaveCount(0);
+  await page.getByLabel('Consent not obtainable').check();
+  await page.getByLabel('Why could consent not be obtained?').fill('Patient unconscious; photo needed for wound care');
+  await page.getByRole('button', { name: 'Record consent' }).click();
+  await expect(page.getByText('Consent not obtainable: Patient unconscious; photo needed for wound care')).toBeVisible();
+  await addFiles(page, [{ name: 'w.jpg', buffer: Buffer.from(await jpegBase64(page, 320, 240), 'base64') }]);
+  await expect(thumbs(page)).toHaveCount(1, { timeout: 20_000 });
+  await tagCurrent(page, 'Lower leg', 'Right', 'Wound');
+  const before = (await received(request)).length;
+  await (await commitAll(page, 1)).getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(1, { timeout: 20_000 });
+  const [m] = (await received(request)).slice(before).filter((r) => r.status === 201);
+  expect(m.resource.note.map((n: any) => n.text)).toContain('Consent not obtainable: Patient unconscious; photo needed for wound care');
+  // A reload keeps the consent.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Add photos' })).toBeEnabled();
 });

@@ -3,10 +3,12 @@
 import { test, expect, devices } from '@playwright/test';
 import { launchFor, received } from '../support/sim';
 import { jpegBase64, withExif } from '../support/images';
+import { recordConsent } from '../support/widget';
 
 test('desktop QR → phone confirms patient → 2 photos appear on the desktop → committed', async ({ browser, page, request, baseURL }) => {
   const l = await launchFor(request, 'ZAA0067');
   await page.goto(l.url);
+  await recordConsent(page);
   await page.getByRole('button', { name: 'Use my phone' }).click();
   const panel = page.getByRole('region', { name: 'Phone capture' });
   await expect(panel.getByRole('img', { name: 'QR code for the phone link' })).toBeVisible();
@@ -63,6 +65,7 @@ test('desktop QR → phone confirms patient → 2 photos appear on the desktop �
 test('the typed code connects a phone', async ({ browser, page, request, baseURL }) => {
   const l = await launchFor(request, 'ZZZ0016');
   await page.goto(l.url);
+  await recordConsent(page);
   await page.getByRole('button', { name: 'Use my phone' }).click();
   const code = await page.getByLabel('Phone code').textContent();
   const phoneContext = await browser.newContext({ ...devices['Pixel 7'], baseURL });

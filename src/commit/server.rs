@@ -114,7 +114,7 @@ pub async fn commit_one(
         body_site: body_site(&record.tags),
         view: coded(VIEWS, record.tags.view.as_deref()),
         reason: reason(&record.tags),
-        notes: notes(&record.tags),
+        notes: notes(&record.tags, session),
         dermoscopy: record.tags.image_type.as_deref() == Some("dermoscopy"),
     });
     let outcome = state.alex.create_media(&session.facility, &resource).await;
@@ -179,8 +179,15 @@ fn reason(tags: &Tags) -> Vec<CodeableConcept> {
     }]
 }
 
-fn notes(tags: &Tags) -> Vec<String> {
+fn notes(tags: &Tags, session: &LaunchSession) -> Vec<String> {
     let mut notes = Vec::new();
+    if let Some(words) = session
+        .consent
+        .as_ref()
+        .and_then(|(k, r)| crate::launch::api::consent_words(k, r.as_deref()))
+    {
+        notes.push(words);
+    }
     if let Some(lat) = codes::find(LATERALITIES, tags.laterality.as_deref().unwrap_or("")) {
         notes.push(format!("Laterality: {} (SNOMED CT {})", lat.label, lat.code));
     }

@@ -99,6 +99,7 @@ pub async fn start(state: &AppState, session: &LaunchSession, headers: &HeaderMa
     if session.patient.is_none() {
         return Err(AppError::no_patient());
     }
+    crate::launch::server::require_consent(state, session)?;
     let token = random_token();
     let code = random_code();
     let minutes = state.settings.handoff_ttl_minutes;

@@ -13,6 +13,24 @@ pub struct SessionView {
     pub patient: Option<PatientSummary>,
     pub practitioner: Option<String>,
     pub limits: ClientLimits,
+    /// The consent recorded for this session, in words (None: not yet recorded).
+    pub consent: Option<String>,
+}
+
+/// How the patient consented to photography.
+pub const CONSENT_KINDS: [(&str, &str); 3] = [
+    ("verbal", "Verbal consent"),
+    ("written", "Written consent"),
+    ("not_obtainable", "Consent not obtainable"),
+];
+
+/// "Verbal consent", or "Consent not obtainable: unconscious" (None for an unknown kind).
+pub fn consent_words(kind: &str, reason: Option<&str>) -> Option<String> {
+    let label = CONSENT_KINDS.iter().find(|(k, _)| *k == kind)?.1;
+    Some(match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if kind == "not_obtainable" => format!("{label}: {r}"),
+        _ => label.to_string(),
+    })
 }
 
 /// The deployment's settings the browser needs to prepare and check photos.
@@ -22,6 +40,7 @@ pub struct ClientLimits {
     pub max_image_bytes: u64,
     pub required_fields: Vec<String>,
     pub phone_handoff: bool,
+    pub consent_required: bool,
 }
 
 /// The launch session `sid`, if this browser opened it and it has not expired.
@@ -30,5 +49,17 @@ pub async fn get_session(sid: String) -> Result<SessionView, AppError> {
     use crate::{error::with_status, server::state::app_state};
     let state = app_state().map_err(|_| AppError::internal())?;
     let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
+    Ok(session.view(&state.settings))
+}
+
+/// Records the patient's consent for this session (before the first photo, where required).
+#[server(prefix = "/api", endpoint = "consent")]
+pub async fn record_consent(sid: String, kind: String, reason: Option<String>) -> Result<SessionView, AppError> {
+    use crate::{error::with_status, server::state::app_state};
+    let state = app_state().map_err(|_| AppError::internal())?;
+    let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
+    let session = super::server::record_consent(&state, &session, &kind, reason.as_deref())
+        .await
+        .map_err(with_status)?;
     Ok(session.view(&state.settings))
 }

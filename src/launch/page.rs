@@ -52,24 +52,75 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
         }
         .into_any();
     };
-    let ws = Workspace::new(sid, p, session.limits.clone(), photos);
+    let consent = RwSignal::new(session.consent.clone());
+    let needs_consent = move || session.limits.consent_required && consent.get().is_none();
+    let ws = Workspace::new(sid.clone(), p, session.limits.clone(), photos);
     view! {
         <PatientBanner patient=Signal::stored(patient) />
-        <div class="row">
-            <AddPhotos ws />
-            <PhonePanel ws />
-        </div>
-        <LiveFeed ws />
-        <UploadList ws />
-        <Strip ws />
-        <div class="workbench">
-            <Preview ws />
-            <TagPanel ws />
-        </div>
-        <CommitBar ws />
+        <Show when=move || consent.get().is_some()>
+            <p class="consent-line">{move || consent.get()}</p>
+        </Show>
+        <Show when=needs_consent fallback=move || view! {
+            <div class="row">
+                <AddPhotos ws />
+                <PhonePanel ws />
+            </div>
+            <LiveFeed ws />
+            <UploadList ws />
+            <Strip ws />
+            <div class="workbench">
+                <Preview ws />
+                <TagPanel ws />
+            </div>
+            <CommitBar ws />
+        }>
+            <ConsentPanel sid=sid.clone() consent />
+        </Show>
         <Notices ws />
     }
     .into_any()
+}
+
+/// Recording the patient's consent to photography, before the first photo.
+#[component]
+fn ConsentPanel(sid: String, consent: RwSignal<Option<String>>) -> impl IntoView {
+    let hydrated = crate::ui::frame::use_hydrated();
+    let kind = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let sid = StoredValue::new(sid);
+    let save = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        leptos::task::spawn_local(async move {
+            let r = Some(reason.get_untracked()).filter(|r| !r.trim().is_empty());
+            match super::api::record_consent(sid.get_value(), kind.get_untracked(), r).await {
+                Ok(view) => consent.set(view.consent),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <form class="consent" aria-labelledby="consent-title" on:submit=save>
+            <h2 id="consent-title">"Consent to clinical photography"</h2>
+            <fieldset>
+                <legend>"How did the patient consent?"</legend>
+                {super::api::CONSENT_KINDS.iter().map(|(k, label)| view! {
+                    <label class="chip">
+                        <input type="radio" name="consent-kind" value=*k on:change=move |_| kind.set(k.to_string()) />
+                        {*label}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <Show when=move || kind.get() == "not_obtainable">
+                <div class="field">
+                    <label for="consent-reason">"Why could consent not be obtained?"</label>
+                    <textarea id="consent-reason" rows="2" maxlength="300" on:input=move |e| reason.set(event_target_value(&e))></textarea>
+                </div>
+            </Show>
+            <button type="submit" class="primary" disabled=move || !hydrated.get() || kind.get().is_empty()>"Record consent"</button>
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </form>
+    }
 }
 
 #[component]

@@ -34,6 +34,8 @@ pub struct LaunchSession {
     pub practitioner_id: Option<String>,
     pub practitioner_name: Option<String>,
     pub expires_at: i64,
+    /// (kind, reason) once the patient's consent is recorded.
+    pub consent: Option<(String, Option<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +54,12 @@ impl LaunchSession {
                 max_image_bytes: settings.max_image_bytes,
                 required_fields: settings.required_fields.clone(),
                 phone_handoff: settings.phone_handoff,
+                consent_required: settings.consent == "required",
             },
+            consent: self
+                .consent
+                .as_ref()
+                .and_then(|(k, r)| super::api::consent_words(k, r.as_deref())),
             facility: self.facility.clone(),
             patient: self.patient.as_ref().map(|p| PatientSummary {
                 name: p.name.clone(),
@@ -329,7 +336,8 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
         .call(move |c| {
             c.query_row(
                 "SELECT id, browser_hash, facility, patient_id, patient_name, patient_birth_date, patient_nhi,
-                 practitioner_id, practitioner_name, expires_at, ended_at FROM sessions WHERE id = ?1",
+                 practitioner_id, practitioner_name, expires_at, ended_at, consent_kind, consent_reason
+                 FROM sessions WHERE id = ?1",
                 params![sid_owned],
                 |r| {
                     let patient = match r.get::<_, Option<String>>(3)? {
@@ -351,6 +359,9 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
                             practitioner_id: r.get(7)?,
                             practitioner_name: r.get(8)?,
                             expires_at: r.get(9)?,
+                            consent: r
+                                .get::<_, Option<String>>(11)?
+                                .map(|k| (k, r.get::<_, Option<String>>(12).ok().flatten())),
                         },
                     ))
                 },
@@ -366,6 +377,71 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
         return Err(AppError::session_expired());
     }
     Ok((browser_hash, session))
+}
+
+/// Records consent once per session (a second call replaces it), with an audit entry.
+pub async fn record_consent(
+    state: &AppState,
+    session: &LaunchSession,
+    kind: &str,
+    reason: Option<&str>,
+) -> Result<LaunchSession, AppError> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+    if super::api::consent_words(kind, None).is_none() {
+        return Err(AppError::invalid("Choose verbal, written, or not obtainable."));
+    }
+    if kind == "not_obtainable" && reason.is_none() {
+        return Err(AppError::invalid("Say why consent could not be obtained."));
+    }
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 300) {
+        return Err(AppError::invalid("The reason is limited to 300 characters."));
+    }
+    let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
+    let (sid, k, r) = (session.id.clone(), kind.to_string(), reason.clone());
+    let (fac, pid, prac) = (
+        session.facility.clone(),
+        patient.id.clone(),
+        session.practitioner_id.clone(),
+    );
+    state
+        .db
+        .call(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE sessions SET consent_kind = ?1, consent_reason = ?2, consent_at = ?3 WHERE id = ?4",
+                params![k, r, now_secs(), sid],
+            )?;
+            crate::staging::store::append_audit(
+                &tx,
+                &crate::staging::store::Audit {
+                    event: "consent",
+                    session_id: Some(&sid),
+                    facility: Some(&fac),
+                    patient_id: Some(&pid),
+                    practitioner_id: prac.as_deref(),
+                    detail: Some(&k),
+                    ..Default::default()
+                },
+            )?;
+            tx.commit()
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    Ok(LaunchSession {
+        consent: Some((kind.to_string(), reason)),
+        ..session.clone()
+    })
+}
+
+/// Where consent is required, photos may only be added once it is recorded.
+pub fn require_consent(state: &AppState, session: &LaunchSession) -> Result<(), AppError> {
+    if state.settings.consent == "required" && session.consent.is_none() {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Conflict,
+            "Record the patient's consent on the computer before adding photos.",
+        ));
+    }
+    Ok(())
 }
 
 /// For handlers outside Leptos: the session or an HTTP error.

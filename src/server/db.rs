@@ -80,6 +80,10 @@ const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     );
     CREATE INDEX handoffs_session ON handoffs(session_id);",
+    // 4: the patient's consent to photography, recorded once per launch session.
+    "ALTER TABLE sessions ADD COLUMN consent_kind TEXT;
+    ALTER TABLE sessions ADD COLUMN consent_reason TEXT;
+    ALTER TABLE sessions ADD COLUMN consent_at INTEGER;",
 ];
 
 #[derive(Clone)]

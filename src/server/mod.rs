@@ -27,6 +27,7 @@ pub fn register_server_fns() {
     use leptos::server_fn::axum::register_explicit;
     register_explicit::<crate::app::GetAppInfo>();
     register_explicit::<crate::launch::api::GetSession>();
+    register_explicit::<crate::launch::api::RecordConsent>();
     register_explicit::<crate::launch::sim::SimLaunches>();
     register_explicit::<crate::staging::api::ListPhotos>();
     register_explicit::<crate::staging::api::TagPhotos>();

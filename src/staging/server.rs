@@ -171,6 +171,7 @@ pub async fn stage_upload(
     upload: Upload,
     source: &str,
 ) -> Result<PhotoRecord, AppError> {
+    crate::launch::server::require_consent(state, session)?;
     let now = chrono::Utc::now().timestamp();
     // A capture time from the browser is kept only if plausible (not in the future, not ancient).
     let taken_at = upload

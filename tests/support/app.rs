@@ -68,8 +68,16 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// Launches the widget for a seeded patient through the real `/launch` path.
+/// Launches the widget for a seeded patient and records verbal consent.
 pub async fn launch(app: &Running, nhi: &str, facility: &str) -> Desktop {
+    let d = launch_without_consent(app, nhi, facility).await;
+    let (status, v) = call(app, &d, "consent", &[("sid", &d.sid), ("kind", "verbal")]).await;
+    assert_eq!(status, 200, "consent recorded: {v}");
+    d
+}
+
+/// Launches the widget for a seeded patient through the real `/launch` path.
+pub async fn launch_without_consent(app: &Running, nhi: &str, facility: &str) -> Desktop {
     let sim = app.state.simulator.clone().expect("simulator mode");
     let patient = sim
         .patients(facility)
