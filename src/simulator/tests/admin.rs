@@ -17,35 +17,11 @@ async fn admin_router_controls_the_simulator() {
 
     // Faults, nested (as serde derives it) and flat.
     let nested = json!({"endpoint": "Location", "kind": {"kind": "throttled", "retry_after_secs": 3}, "count": 1});
-    assert_eq!(
-        http.post(format!("{admin}/faults"))
-            .json(&nested)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(post_fault(http, &admin, &nested).await, StatusCode::OK);
     let flat = json!({"endpoint": "Location", "kind": "unavailable"});
-    assert_eq!(
-        http.post(format!("{admin}/faults"))
-            .json(&flat)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(post_fault(http, &admin, &flat).await, StatusCode::OK);
     let bad = json!({"endpoint": "Nowhere", "kind": "drop"});
-    assert_eq!(
-        http.post(format!("{admin}/faults"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(post_fault(http, &admin, &bad).await, StatusCode::BAD_REQUEST);
     let listed: Value = http
         .get(format!("{admin}/faults"))
         .send()
@@ -235,4 +211,13 @@ async fn odd_input_never_panics() {
         let resp = ctx.post("/Media", UAT_FACILITY, &body).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
     }
+}
+
+async fn post_fault(http: &Client, admin: &str, body: &Value) -> StatusCode {
+    http.post(format!("{admin}/faults"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
