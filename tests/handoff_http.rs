@@ -68,13 +68,7 @@ async fn phone_photos_land_in_the_right_session_with_their_tags() {
     );
     // Committed to A's patient.
     let id = list_a[0]["id"].as_str().unwrap();
-    let (status, done) = app::call(
-        &srv,
-        &a,
-        "photos/commit",
-        &[("sid", &a.sid), ("id", id), ("resend_unknown", "false")],
-    )
-    .await;
+    let (status, done) = app::commit(&srv, &a, id).await;
     assert_eq!(status, 200, "{done}");
     let media = srv.state.simulator.as_ref().unwrap().received();
     assert_eq!(media.len(), 1);
@@ -153,41 +147,15 @@ async fn staged_photos_survive_a_restart_and_commit_exactly_once() {
         let id = uuid::Uuid::new_v4().to_string();
         let mut fields = vec![("id", id.as_str())];
         fields.extend_from_slice(&tags);
-        let (status, v) = app::upload(
-            &srv,
-            &format!("/api/w/{}/photos", d.sid),
-            Some(&d.cookie),
-            &fields,
-            app::jpeg(640, 480),
-        )
-        .await;
+        let (status, v) = app::upload_desktop(&srv, &d, &fields, app::jpeg(640, 480)).await;
         assert_eq!(status, 201, "{v}");
         ids.push(id);
     }
     // A retried upload with the same id stages nothing new.
     let fields = [("id", ids[0].as_str())];
-    let (status, _) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &fields,
-        app::jpeg(640, 480),
-    )
-    .await;
+    let (status, _) = app::upload_desktop(&srv, &d, &fields, app::jpeg(640, 480)).await;
     assert_eq!(status, 201);
-    let commit = |id: String| {
-        let (srv, d) = (&srv, &d);
-        async move {
-            app::call(
-                srv,
-                d,
-                "photos/commit",
-                &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
-            )
-            .await
-        }
-    };
-    let (status, _) = commit(ids[0].clone()).await;
+    let (status, _) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(status, 200);
     assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 1);
     srv.stop().await;
@@ -200,13 +168,7 @@ async fn staged_photos_survive_a_restart_and_commit_exactly_once() {
     assert_eq!(list.len(), 2, "both photos still staged or committed");
     assert_eq!(list.iter().filter(|p| p["state"] == "committed").count(), 1);
     for id in &ids {
-        let (status, v) = app::call(
-            &srv,
-            &d,
-            "photos/commit",
-            &[("sid", &d.sid), ("id", id), ("resend_unknown", "false")],
-        )
-        .await;
+        let (status, v) = app::commit(&srv, &d, id).await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["state"], "committed");
     }
@@ -229,24 +191,11 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
             ("laterality", "399488007"),
             ("image_type", "rash"),
         ];
-        let (status, _) = app::upload(
-            &srv,
-            &format!("/api/w/{}/photos", d.sid),
-            Some(&d.cookie),
-            &fields,
-            app::jpeg(320, 240),
-        )
-        .await;
+        let (status, _) = app::upload_desktop(&srv, &d, &fields, app::jpeg(320, 240)).await;
         assert_eq!(status, 201);
         ids.push(id);
     }
-    let (status, _) = app::call(
-        &srv,
-        &d,
-        "photos/commit",
-        &[("sid", &d.sid), ("id", &ids[0]), ("resend_unknown", "false")],
-    )
-    .await;
+    let (status, _) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(status, 200);
     // Everything is "older" than a negative retention.
     assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 2);
@@ -285,14 +234,7 @@ async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_tok
     let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let id = uuid::Uuid::new_v4().to_string();
-    let (status, _) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &[("id", id.as_str())],
-        app::jpeg(320, 240),
-    )
-    .await;
+    let (status, _) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], app::jpeg(320, 240)).await;
     assert_eq!(status, 201);
     let (status, _) = app::call(
         &srv,
@@ -308,13 +250,7 @@ async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_tok
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = app::call(
-        &srv,
-        &d,
-        "photos/commit",
-        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
-    )
-    .await;
+    let (status, _) = app::commit(&srv, &d, &id).await;
     assert_eq!(status, 200);
     let url = app::url(&srv, &format!("/api/audit?photo={id}"));
     assert_eq!(app::http().get(&url).send().await.unwrap().status(), 401);
@@ -380,46 +316,18 @@ async fn malformed_uploads_get_clear_errors_and_never_take_the_server_down() {
     }
     // A valid upload whose "photo" is not an image: a typed error with words for the GP.
     let id = uuid::Uuid::new_v4().to_string();
-    let (status, e) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &[("id", id.as_str())],
-        b"%PDF-1.7".to_vec(),
-    )
-    .await;
+    let (status, e) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], b"%PDF-1.7".to_vec()).await;
     assert_eq!(status, 400);
     assert_eq!(e["kind"], "not_an_image");
     assert!(e["message"].as_str().unwrap().contains("not a photo we can use"));
     // No id, a bad id, no photo.
-    let (status, _) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &[],
-        app::jpeg(10, 10),
-    )
-    .await;
+    let (status, _) = app::upload_desktop(&srv, &d, &[], app::jpeg(10, 10)).await;
     assert_eq!(status, 400);
-    let (status, _) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &[("id", "../../etc")],
-        app::jpeg(10, 10),
-    )
-    .await;
+    let (status, _) = app::upload_desktop(&srv, &d, &[("id", "../../etc")], app::jpeg(10, 10)).await;
     assert_eq!(status, 400);
     // Over the byte cap: 413, read no further than the cap.
     let big = vec![0u8; 16_000_000];
-    let (status, _) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &[("id", id.as_str())],
-        big,
-    )
-    .await;
+    let (status, _) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], big).await;
     assert!(status == 413, "{status}");
     // Without this browser's cookie: refused.
     let (status, _) = app::upload(
@@ -479,13 +387,7 @@ async fn consent_comes_before_photos_and_travels_with_them() {
             .0,
         201
     );
-    let (status, _) = app::call(
-        &srv,
-        &d,
-        "photos/commit",
-        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
-    )
-    .await;
+    let (status, _) = app::commit(&srv, &d, &id).await;
     assert_eq!(status, 200);
     let media = srv.state.simulator.as_ref().unwrap().received();
     let notes: Vec<&str> = media[0].resource["note"]

@@ -85,25 +85,11 @@ async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
         ("laterality", "7771000"),
         ("image_type", "wound"),
     ];
-    let (status, view) = app::upload(
-        &srv,
-        &format!("/api/w/{}/photos", d.sid),
-        Some(&d.cookie),
-        &fields,
-        app::jpeg(800, 600),
-    )
-    .await;
+    let (status, view) = app::upload_desktop(&srv, &d, &fields, app::jpeg(800, 600)).await;
     assert_eq!(status, 201, "{view}");
 
     // The image is in the bucket, not on local disk.
-    let listing = app::http()
-        .get(format!("{endpoint}/{bucket}?list-type=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = bucket_listing(&endpoint, &bucket).await;
     assert!(listing.contains(&format!("photos/{id}.jpg")), "{listing}");
     let image = app::http()
         .get(app::url(&srv, &format!("/api/w/{}/photos/{id}/image", d.sid)))
@@ -114,25 +100,12 @@ async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
     assert_eq!(image.status(), 200);
     assert!(image.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
 
-    let (status, v) = app::call(
-        &srv,
-        &d,
-        "photos/commit",
-        &[("sid", &d.sid), ("id", &id), ("resend_unknown", "false")],
-    )
-    .await;
+    let (status, v) = app::commit(&srv, &d, &id).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 1);
 
     assert_eq!(srv.state.photos.purge(-10).await.unwrap(), 1);
-    let listing = app::http()
-        .get(format!("{endpoint}/{bucket}?list-type=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = bucket_listing(&endpoint, &bucket).await;
     assert!(
         !listing.contains(&format!("photos/{id}.jpg")),
         "deleted from the bucket: {listing}"
@@ -151,4 +124,15 @@ async fn s3_without_a_bucket_is_a_clear_startup_error() {
     .err()
     .expect("refused");
     assert!(err.to_string().contains("S3_BUCKET"), "{err}");
+}
+
+async fn bucket_listing(endpoint: &str, bucket: &str) -> String {
+    app::http()
+        .get(format!("{endpoint}/{bucket}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }

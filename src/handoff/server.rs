@@ -19,9 +19,8 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
     },
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures::Stream;
-use rand::{Rng, RngCore};
+use rand::Rng;
 use rusqlite::{OptionalExtension, params};
 use tokio_stream::{StreamExt, wrappers::BroadcastStream};
 
@@ -29,7 +28,7 @@ use super::{CODE_ALPHABET, HandoffView, MobileView, normalise_code};
 use crate::{
     alex::write::sha256_hex,
     error::{AppError, ErrorKind},
-    launch::server::{LaunchSession, authorise_headers, load_live, short},
+    launch::server::{LaunchSession, authorise_headers, is_token, load_live, random_token, short},
     server::{db::now_secs, state::AppState},
     staging::{
         server::{error_response, read_upload, stage_upload},
@@ -42,12 +41,6 @@ fn expired_link() -> AppError {
         ErrorKind::SessionExpired,
         "This phone link has expired or was stopped. On the computer, click \"Use my phone\" for a new one.",
     )
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn random_code() -> String {
@@ -148,11 +141,7 @@ pub async fn revoke_session(state: &AppState, session_id: &str) -> Result<(), Ap
 
 /// The desktop session behind a phone link, if the link is live.
 pub async fn resolve(state: &AppState, token: &str) -> Result<(LaunchSession, i64), AppError> {
-    if token.len() != 43
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !is_token(token) {
         return Err(expired_link());
     }
     let hash = sha256_hex(token.as_bytes());

@@ -101,10 +101,17 @@ pub struct LaunchQuery {
     signature: Option<String>,
 }
 
-fn random_token() -> String {
+/// A fresh capability token: 256 random bits, base64url (43 characters). Session ids, browser
+/// secrets and phone links all use it.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `s` has the shape of a `random_token` (checked before any lookup).
+pub fn is_token(s: &str) -> bool {
+    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `GET /launch?context=…&signature=…`
@@ -327,7 +334,7 @@ pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap)
 /// A live (not ended, not expired) session by id, with the hash of its browser's secret.
 /// Callers decide how the requester proves its right to it.
 pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSession), AppError> {
-    if sid.len() != 43 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !is_token(sid) {
         return Err(AppError::session_unknown());
     }
     let sid_owned = sid.to_string();

@@ -162,3 +162,24 @@ pub async fn upload(
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// Uploads a photo through the desktop session's endpoint.
+pub async fn upload_desktop(
+    app: &Running,
+    d: &Desktop,
+    fields: &[(&str, &str)],
+    photo: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    upload(app, &format!("/api/w/{}/photos", d.sid), Some(&d.cookie), fields, photo).await
+}
+
+/// Commits one photo as the desktop browser.
+pub async fn commit(app: &Running, d: &Desktop, id: &str) -> (u16, serde_json::Value) {
+    call(
+        app,
+        d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", id), ("resend_unknown", "false")],
+    )
+    .await
+}

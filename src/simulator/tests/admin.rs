@@ -22,14 +22,7 @@ async fn admin_router_controls_the_simulator() {
     assert_eq!(post_fault(http, &admin, &flat).await, StatusCode::OK);
     let bad = json!({"endpoint": "Nowhere", "kind": "drop"});
     assert_eq!(post_fault(http, &admin, &bad).await, StatusCode::BAD_REQUEST);
-    let listed: Value = http
-        .get(format!("{admin}/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(http, &format!("{admin}/faults")).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
     let resp = ctx.get("/Location", Some(UAT_FACILITY)).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -53,36 +46,15 @@ async fn admin_router_controls_the_simulator() {
         &document(&ctx, UAT_FACILITY, "application/pdf", PDF),
     )
     .await;
-    let all: Value = http
-        .get(format!("{admin}/received"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Value = get_json(http, &format!("{admin}/received")).await;
     assert_eq!(all.as_array().unwrap().len(), 2);
-    let only: Value = http
-        .get(format!("{admin}/received?type=Media"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let only: Value = get_json(http, &format!("{admin}/received?type=Media")).await;
     assert_eq!(only.as_array().unwrap().len(), 1);
     assert_eq!(only[0]["resource"]["content"]["data"], STANDARD.encode(JPEG));
     assert_eq!(only[0]["status"], 201);
 
     // Stats.
-    let stats: Value = http
-        .get(format!("{admin}/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = get_json(http, &format!("{admin}/stats")).await;
     assert_eq!(stats["token_fetches"], 1);
     assert_eq!(stats["requests"]["Location"], 3);
     assert_eq!(stats["requests"]["Media"], 1);
@@ -101,14 +73,7 @@ async fn admin_router_controls_the_simulator() {
     assert_eq!(body(decode(&ctx, &pair).await).await["providerId"], "d1");
 
     // Seed listing.
-    let seed: Value = http
-        .get(format!("{admin}/seed"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seed: Value = get_json(http, &format!("{admin}/seed")).await;
     assert_eq!(seed[0]["id"], UAT_FACILITY);
     assert!(seed[0]["patients"].as_array().unwrap().len() >= 5);
 
@@ -220,4 +185,8 @@ async fn post_fault(http: &Client, admin: &str, body: &Value) -> StatusCode {
         .await
         .unwrap()
         .status()
+}
+
+async fn get_json(http: &Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
 }
