@@ -106,7 +106,13 @@ fn ConsentPanel(sid: String, consent: RwSignal<Option<String>>) -> impl IntoView
                 <legend>"How did the patient consent?"</legend>
                 {super::api::CONSENT_KINDS.iter().map(|(k, label)| view! {
                     <label class="chip">
-                        <input type="radio" name="consent-kind" value=*k on:change=move |_| kind.set(k.to_string()) />
+                        <input
+                            type="radio"
+                            name="consent-kind"
+                            value=*k
+                            disabled=move || !hydrated.get()
+                            on:change=move |_| kind.set(k.to_string())
+                        />
                         {*label}
                     </label>
                 }).collect_view()}
