@@ -87,8 +87,8 @@ pub async fn commit_one(
         }
         Err(e) => return Err(store_error(e)),
     };
-    let jpeg = match state.photos.image(&record).await {
-        Ok(b) => b,
+    let image = match crate::editor::server::committed_image(state, &record).await {
+        Ok(image) => image,
         Err(e) => {
             let _ = state
                 .photos
@@ -107,9 +107,9 @@ pub async fn commit_one(
         patient_id: &record.patient_id,
         practitioner_id: session.practitioner_id.as_deref(),
         taken: chrono::DateTime::from_timestamp(record.taken_at, 0).unwrap_or_else(chrono::Utc::now),
-        jpeg: &jpeg,
-        width: record.width,
-        height: record.height,
+        jpeg: &image.jpeg,
+        width: image.width,
+        height: image.height,
         title: title(&record.tags, record.taken_at),
         body_site: body_site(&record.tags),
         view: coded(VIEWS, record.tags.view.as_deref()),
@@ -129,7 +129,7 @@ pub async fn commit_one(
         .map_err(store_error)?;
     match outcome {
         Ok(created) => {
-            tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = jpeg.len(), "photo committed");
+            tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");
             Ok(updated)
         }
         Err(e) => {

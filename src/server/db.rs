@@ -84,6 +84,32 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN consent_kind TEXT;
     ALTER TABLE sessions ADD COLUMN consent_reason TEXT;
     ALTER TABLE sessions ADD COLUMN consent_at INTEGER;",
+    // 5: the editor's saved operations (JSON, NULL = unedited), the target a photo was committed
+    // to, and the Inbox-Scan documents (identifier fixed before the POST, PDF kept for resends).
+    "ALTER TABLE photos ADD COLUMN edit TEXT;
+    ALTER TABLE photos ADD COLUMN target TEXT;
+    ALTER TABLE photos ADD COLUMN scan_doc TEXT;
+    CREATE TABLE scan_documents (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        photo_ids TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        blob_key TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        alex_id TEXT,
+        correlation_id TEXT,
+        failure_kind TEXT,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX scan_documents_session ON scan_documents(session_id, created_at);",
 ];
 
 #[derive(Clone)]

@@ -48,10 +48,16 @@ pub struct PhotoRecord {
     pub alex_id: Option<String>,
     pub failure_kind: Option<String>,
     pub failure: Option<String>,
+    /// The editor's saved operations (JSON of `editor::ops::Edit`); `None` = unedited.
+    pub edit: Option<String>,
+    /// Where the last commit attempt went: `media` or `scan_pdf`.
+    pub target: Option<String>,
+    /// The Inbox-Scan document this photo was last sent in.
+    pub scan_doc: Option<String>,
 }
 
 const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
-                       source, taken_at, tags, alex_id, failure_kind, failure";
+                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let state: String = r.get(4)?;
@@ -73,6 +79,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         alex_id: r.get(13)?,
         failure_kind: r.get(14)?,
         failure: r.get(15)?,
+        edit: r.get(16)?,
+        target: r.get(17)?,
+        scan_doc: r.get(18)?,
     })
 }
 
@@ -337,6 +346,41 @@ impl PhotoStore {
                 Ok(changed)
             })
             .await?)
+    }
+
+    /// Saves (or, with `None`, clears) the editor's operations for a photo that can still change.
+    /// The original image is never touched; `detail` goes to the `edited` audit entry.
+    pub async fn set_edit(
+        &self,
+        session: &LaunchSession,
+        id: &str,
+        edit: Option<String>,
+        detail: String,
+    ) -> Result<PhotoRecord, StoreError> {
+        let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
+        let result = self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let changed = tx.execute(
+                    "UPDATE photos SET edit = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ('staged', 'failed')",
+                    params![edit, now_secs(), id, sid],
+                )?;
+                let r = tx
+                    .query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"), params![id, sid], from_row)
+                    .optional()?;
+                if let (1, Some(r)) = (changed, &r) {
+                    append_audit(&tx, &r.audit("edited", prac.as_deref(), Some(&detail)))?;
+                }
+                tx.commit()?;
+                Ok((changed, r))
+            })
+            .await?;
+        match result {
+            (_, None) => Err(StoreError::NotFound),
+            (1, Some(r)) => Ok(r),
+            (_, Some(r)) => Err(StoreError::WrongState(r.state)),
+        }
     }
 
     /// Removes (or, with `removed = false`, restores) a photo that is not committed.
