@@ -23,6 +23,10 @@ pub struct Settings {
     pub consent: String,
     pub phone_handoff: bool,
     pub commit_targets: Vec<String>,
+    /// Inbox-Scan PDF layout: "page_per_photo" or "contact_sheet".
+    pub scan_layout: String,
+    /// Largest Inbox-Scan PDF (bytes); more photos than fit are split across documents.
+    pub scan_max_bytes: u64,
     pub public_url: String,
     pub handoff_guess_limit: u32,
     pub handoff_ttl_minutes: u64,
@@ -132,6 +136,19 @@ impl Settings {
         if self.commit_targets.is_empty() || self.commit_targets.iter().any(|t| !TARGETS.contains(&t.as_str())) {
             return Err(ConfigError::Invalid(format!(
                 "commit_targets must be a non-empty subset of {TARGETS:?}"
+            )));
+        }
+        if !["page_per_photo", "contact_sheet"].contains(&self.scan_layout.as_str()) {
+            return Err(ConfigError::Invalid(format!(
+                "scan_layout must be \"page_per_photo\" or \"contact_sheet\", not {:?}",
+                self.scan_layout
+            )));
+        }
+        // ALEX takes at most 8 MB per Scan document; a PDF must also hold at least one photo.
+        if self.scan_max_bytes > 8_000_000 || self.scan_max_bytes < 2 * self.max_image_bytes {
+            return Err(ConfigError::Invalid(format!(
+                "scan_max_bytes must be between 2 × max_image_bytes and 8000000, not {}",
+                self.scan_max_bytes
             )));
         }
         if self.max_image_bytes == 0 || self.max_long_edge_px < 200 {

@@ -4,7 +4,11 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod documents;
+#[cfg(feature = "ssr")]
 pub mod pdf;
+#[cfg(feature = "ssr")]
+pub mod scan;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

@@ -34,14 +34,7 @@ pub async fn commit_one(
         .await
         .map_err(store_error)?
         .ok_or_else(|| store_error(StoreError::NotFound))?;
-    // A photo belongs to the patient it was taken for; the session fixes who that is.
-    if record.patient_id != patient.id || record.facility != session.facility {
-        tracing::error!(photo = %record.id, "photo does not belong to the session's patient");
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "This photo belongs to another patient and cannot be sent here.",
-        ));
-    }
+    check_owner(&record, session, patient)?;
     match record.state {
         PhotoState::Committed => return Ok(record),
         PhotoState::Committing => {
@@ -50,19 +43,17 @@ pub async fn commit_one(
         PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(record.state))),
         PhotoState::Staged | PhotoState::Failed => {}
     }
-    let missing = record.tags.missing(&state.settings.required_fields);
-    if !missing.is_empty() {
-        return Err(AppError::new(
-            ErrorKind::InvalidInput,
-            format!("This photo still needs: {}.", missing.join(", ")),
-        ));
-    }
-    if record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) && !resend_unknown {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            "Medtech did not confirm whether it saved this photo. Check the patient's inbox in Medtech; \
-             send it again only if it is not there.",
-        ));
+    check_tags(state, &record)?;
+    if record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
+        if !resend_unknown {
+            return Err(unknown_outcome());
+        }
+        if record.target.as_deref() == Some(super::scan::TARGET) {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "This photo went in a PDF whose arrival Medtech did not confirm: send that PDF again instead.",
+            ));
+        }
     }
     let record = match state
         .photos
@@ -87,6 +78,11 @@ pub async fn commit_one(
         }
         Err(e) => return Err(store_error(e)),
     };
+    state
+        .photos
+        .set_target(&session.id, id, "media")
+        .await
+        .map_err(store_error)?;
     let image = match crate::editor::server::committed_image(state, &record).await {
         Ok(image) => image,
         Err(e) => {
@@ -137,6 +133,42 @@ pub async fn commit_one(
             Ok(updated)
         }
     }
+}
+
+/// A photo belongs to the patient it was taken for; the session fixes who that is.
+pub fn check_owner(
+    record: &PhotoRecord,
+    session: &LaunchSession,
+    patient: &crate::launch::server::SessionPatient,
+) -> Result<(), AppError> {
+    if record.patient_id != patient.id || record.facility != session.facility {
+        tracing::error!(photo = %record.id, "photo does not belong to the session's patient");
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "This photo belongs to another patient and cannot be sent here.",
+        ));
+    }
+    Ok(())
+}
+
+/// Required tags must be present before a photo leaves.
+pub fn check_tags(state: &AppState, record: &PhotoRecord) -> Result<(), AppError> {
+    let missing = record.tags.missing(&state.settings.required_fields);
+    if !missing.is_empty() {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            format!("This photo still needs: {}.", missing.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+pub fn unknown_outcome() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "Medtech did not confirm whether it saved this photo. Check the patient's inbox in Medtech; \
+         send it again only if it is not there.",
+    )
 }
 
 /// The Media title — the only text a GP sees in Medtech — carries the tags in words:

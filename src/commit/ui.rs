@@ -4,13 +4,21 @@
 
 use leptos::prelude::*;
 
-use super::api::commit_photo;
+use super::api::{commit_photo, commit_scan};
 use crate::{
     staging::{PhotoState, PhotoView},
     ui::workspace::Workspace,
 };
 
 const UNKNOWN: &str = "outcome_unknown";
+const MEDIA: &str = "media";
+const SCAN: &str = "scan_pdf";
+
+/// The commit targets a GP may choose between, with what each means in Medtech.
+const TARGET_CHOICES: [(&str, &str); 2] = [
+    (MEDIA, "Photos in the patient's record (Media)"),
+    (SCAN, "A PDF in the Inbox Scan folder, with the tags printed"),
+];
 
 fn ready(ws: &Workspace) -> Vec<PhotoView> {
     ws.visible()
@@ -26,29 +34,63 @@ fn retryable(ws: &Workspace) -> Vec<PhotoView> {
         .collect()
 }
 
-/// Sends photos one at a time, updating each photo's badge as it goes.
-fn send(ws: Workspace, ids: Vec<String>, progress: RwSignal<Option<(usize, usize)>>, resend_unknown: bool) {
-    if ids.is_empty() {
+/// The photos grouped by the target each goes to: a photo that was sent before keeps its target
+/// (so a retry goes where the first attempt went); others go to `chosen`.
+fn by_target(ws: &Workspace, photos: Vec<PhotoView>, chosen: &str) -> Vec<(String, Vec<String>)> {
+    let enabled = ws.limits.with_value(|l| l.commit_targets.clone());
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for p in photos {
+        let target = p
+            .target
+            .filter(|t| enabled.contains(t))
+            .unwrap_or_else(|| chosen.to_string());
+        match groups.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, ids)) => ids.push(p.id),
+            None => groups.push((target, vec![p.id])),
+        }
+    }
+    groups
+}
+
+fn mark(ws: &Workspace, ids: &[String], state: PhotoState, failure: Option<&str>) {
+    ws.photos.update(|l| {
+        for p in l.iter_mut().filter(|p| ids.contains(&p.id)) {
+            p.state = state;
+            if let Some(f) = failure {
+                p.failure = Some(f.to_string());
+            }
+        }
+    });
+}
+
+/// Sends each group to its target, updating each photo's badge as it goes: Media one photo at a
+/// time, Scan PDFs as one request per group (the server splits large groups into documents).
+fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Option<String>>, resend_unknown: bool) {
+    if groups.iter().all(|(_, ids)| ids.is_empty()) {
         return;
     }
     leptos::task::spawn_local(async move {
-        let total = ids.len();
-        for (n, id) in ids.into_iter().enumerate() {
-            progress.set(Some((n + 1, total)));
-            ws.photos.update(|l| {
-                if let Some(p) = l.iter_mut().find(|p| p.id == id) {
-                    p.state = PhotoState::Committing;
+        for (target, ids) in groups {
+            if target == SCAN {
+                let n = ids.len();
+                progress.set(Some(format!(
+                    "Making the PDF of {n} photo{} and sending it to Medtech…",
+                    if n == 1 { "" } else { "s" }
+                )));
+                mark(&ws, &ids, PhotoState::Committing, None);
+                match commit_scan(ws.sid(), ids.clone(), resend_unknown).await {
+                    Ok(views) => ws.upsert(views),
+                    Err(e) => mark(&ws, &ids, PhotoState::Failed, Some(&e.message)),
                 }
-            });
-            match commit_photo(ws.sid(), id.clone(), resend_unknown).await {
-                Ok(view) => ws.upsert(vec![view]),
-                Err(e) => {
-                    ws.photos.update(|l| {
-                        if let Some(p) = l.iter_mut().find(|p| p.id == id) {
-                            p.state = PhotoState::Failed;
-                            p.failure = Some(e.message.clone());
-                        }
-                    });
+                continue;
+            }
+            let total = ids.len();
+            for (n, id) in ids.into_iter().enumerate() {
+                progress.set(Some(format!("Sending photo {} of {total}…", n + 1)));
+                mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
+                match commit_photo(ws.sid(), id.clone(), resend_unknown).await {
+                    Ok(view) => ws.upsert(vec![view]),
+                    Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
                 }
             }
         }
@@ -58,7 +100,16 @@ fn send(ws: Workspace, ids: Vec<String>, progress: RwSignal<Option<(usize, usize
 
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
-    let progress = RwSignal::new(None::<(usize, usize)>);
+    let progress = RwSignal::new(None::<String>);
+    let targets = ws.limits.with_value(|l| l.commit_targets.clone());
+    let target = RwSignal::new(targets.first().cloned().unwrap_or_else(|| MEDIA.to_string()));
+    let choose = targets.len() > 1;
+    let choices = StoredValue::new(
+        TARGET_CHOICES
+            .into_iter()
+            .filter(|(t, _)| targets.iter().any(|x| x == t))
+            .collect::<Vec<_>>(),
+    );
     let ready_count = move || ready(&ws).len();
     let failed_count = move || retryable(&ws).len();
     let unknown = move || {
@@ -96,14 +147,26 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
 
     let confirm = move |_| {
         ws.confirming.set(false);
-        send(ws, ready(&ws).into_iter().map(|p| p.id).collect(), progress, false);
+        send(ws, by_target(&ws, ready(&ws), &target.get_untracked()), progress, false);
     };
-    let retry = move |_| send(ws, retryable(&ws).into_iter().map(|p| p.id).collect(), progress, false);
+    let retry = move |_| {
+        send(
+            ws,
+            by_target(&ws, retryable(&ws), &target.get_untracked()),
+            progress,
+            false,
+        )
+    };
     let patient = ws.patient.get_value();
     let confirm_text = move || {
         let n = ready_count();
+        let how = if target.get() == SCAN {
+            " as a PDF in the Inbox Scan folder"
+        } else {
+            ""
+        };
         format!(
-            "Send {n} photo{} to the record of {} (NHI {}, born {})?",
+            "Send {n} photo{} to the record of {} (NHI {}, born {}){how}?",
             if n == 1 { "" } else { "s" },
             patient.name,
             patient.nhi,
@@ -143,17 +206,18 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
             </div>
             <p class="status" role="status" aria-live="polite">
                 {move || match progress.get() {
-                    Some((n, total)) => format!("Sending photo {n} of {total}…"),
+                    Some(text) => text,
                     None => summary(committed(), ready_count(), needs_tags(), failed_count() + unknown().len()),
                 }}
             </p>
             <For each=unknown key=|p| p.id.clone() let:p>
                 {
                     let id = p.id.clone();
+                    let to = p.target.clone().unwrap_or_else(|| MEDIA.to_string());
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}
-                            <button type="button" class="secondary" on:click=move |_| send(ws, vec![id.clone()], progress, true)>
+                            <button type="button" class="secondary" on:click=move |_| send(ws, vec![(to.clone(), vec![id.clone()])], progress, true)>
                                 "I checked Medtech: send this photo again"
                             </button>
                         </p>
@@ -164,6 +228,27 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                 <div class="confirm" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text">
                     <h2 id="confirm-title">"Commit photos to Medtech"</h2>
                     <p id="confirm-text">{confirm_text.clone()}</p>
+                    <Show when=move || choose>
+                        <fieldset class="targets">
+                            <legend>"Save as"</legend>
+                            {choices
+                                .get_value()
+                                .into_iter()
+                                .map(|(t, label)| view! {
+                                    <label>
+                                        <input
+                                            type="radio"
+                                            name="commit-target"
+                                            value=t
+                                            prop:checked=move || target.get() == t
+                                            on:change=move |_| target.set(t.to_string())
+                                        />
+                                        {label}
+                                    </label>
+                                })
+                                .collect_view()}
+                        </fieldset>
+                    </Show>
                     <div class="row">
                         <button type="button" class="primary" on:click=confirm autofocus>"Commit"</button>
                         <button type="button" class="secondary" on:click=move |_| ws.confirming.set(false)>"Cancel"</button>

@@ -41,6 +41,8 @@ pub struct ClientLimits {
     pub required_fields: Vec<String>,
     pub phone_handoff: bool,
     pub consent_required: bool,
+    /// Where photos may be committed: `media`, `scan_pdf`, or both (the GP chooses).
+    pub commit_targets: Vec<String>,
 }
 
 /// The launch session `sid`, if this browser opened it and it has not expired.

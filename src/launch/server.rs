@@ -55,6 +55,7 @@ impl LaunchSession {
                 required_fields: settings.required_fields.clone(),
                 phone_handoff: settings.phone_handoff,
                 consent_required: settings.consent == "required",
+                commit_targets: settings.commit_targets.clone(),
             },
             consent: self
                 .consent

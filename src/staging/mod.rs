@@ -75,6 +75,8 @@ pub struct PhotoView {
     /// The failure's kind (e.g. `unavailable`, `outcome_unknown`).
     pub failure_kind: Option<String>,
     pub alex_id: Option<String>,
+    /// Where it was (or is being) committed: `media` or `scan_pdf`.
+    pub target: Option<String>,
     /// URL of the image (same origin; needs this browser's session cookie).
     pub image_url: String,
 }

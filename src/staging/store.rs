@@ -115,6 +115,7 @@ impl PhotoRecord {
             failure: self.failure.clone(),
             failure_kind: self.failure_kind.clone(),
             alex_id: self.alex_id.clone(),
+            target: self.target.clone(),
             image_url: format!("/api/w/{sid}/photos/{}/image", self.id),
         }
     }
@@ -157,8 +158,8 @@ pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()>
 
 #[derive(Clone)]
 pub struct PhotoStore {
-    db: Db,
-    blobs: Arc<dyn ObjectStore>,
+    pub(crate) db: Db,
+    pub(crate) blobs: Arc<dyn ObjectStore>,
 }
 
 impl PhotoStore {
@@ -498,6 +499,7 @@ impl PhotoStore {
                     )?;
                     append_audit(&tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
                 }
+                PhotoStore::recover_scan_docs(&tx)?;
                 tx.commit()?;
                 Ok(stuck.len())
             })
@@ -537,6 +539,7 @@ impl PhotoStore {
                 })
                 .await?;
         }
+        self.purge_scan_docs(cutoff).await?;
         self.db
             .call(move |c| c.execute("DELETE FROM handoffs WHERE expires_at < ?1", params![now_secs() - 3600]))
             .await?;

@@ -1,0 +1,94 @@
+// The Inbox-Scan path: the GP chooses "PDF in the Inbox Scan folder" at commit time and Medtech
+// receives one DocumentReference whose PDF opens, holds every photo and prints the tags in words.
+import { test, expect } from '@playwright/test';
+import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
+import { received } from '../support/sim';
+import { jpegBase64 } from '../support/images';
+import { openWidget, addFiles, thumbs, tagCurrent, commitAll } from '../support/widget';
+
+/** Parses the PDF (pdf-lib) and answers its pages, image count and the text of its content streams. */
+async function openPdf(bytes: Buffer) {
+  const pdf = await PDFDocument.load(bytes);
+  let images = 0;
+  let text = '';
+  for (const [, obj] of pdf.context.enumerateIndirectObjects()) {
+    if (!(obj instanceof PDFRawStream)) continue;
+    const subtype = obj.dict.get(PDFName.of('Subtype'));
+    if (subtype === PDFName.of('Image')) images += 1;
+    else if (!obj.dict.get(PDFName.of('Filter'))) text += shownText(Buffer.from(obj.contents).toString('latin1'));
+  }
+  return { pages: pdf.getPageCount(), images, text };
+}
+
+/** The strings a content stream shows with `Tj` (literal strings, nested parentheses and
+ *  escapes included, or hex strings), decoded and one per line. */
+function shownText(stream: string) {
+  const out: string[] = [];
+  let last = '';
+  for (let i = 0; i < stream.length; i++) {
+    const c = stream[i];
+    if (c === '(') {
+      let depth = 1;
+      last = '';
+      for (i++; i < stream.length && depth > 0; i++) {
+        const d = stream[i];
+        if (d === '\\') last += stream[++i];
+        else if (d === '(') (depth++, (last += d));
+        else if (d === ')') --depth > 0 && (last += d);
+        else last += d;
+      }
+      i--;
+    } else if (c === '<' && stream[i + 1] !== '<') {
+      const end = stream.indexOf('>', i);
+      last = Buffer.from(stream.slice(i + 1, end), 'hex').toString('latin1');
+      i = end;
+    } else if (stream.startsWith('Tj', i)) {
+      out.push(last);
+      i++;
+    }
+  }
+  return out.join('\n');
+}
+
+test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PDF has 3 images and the tags', async ({ page, request }) => {
+  const before = (await received(request, 'DocumentReference')).length;
+  const l = await openWidget(page, request, 'ZZZ0016');
+  const files = await Promise.all(
+    [0, 1, 2].map(async (i) => ({ name: `scan-${i}.jpg`, buffer: Buffer.from(await jpegBase64(page, 900 + i * 40, 700), 'base64') })),
+  );
+  await addFiles(page, files);
+  await expect(thumbs(page)).toHaveCount(3, { timeout: 30_000 });
+  await thumbs(page).nth(0).click();
+  await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
+  await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Ready' })).toHaveCount(3);
+
+  const dialog = await commitAll(page, 3);
+  const targets = dialog.getByRole('group', { name: 'Save as' });
+  await expect(targets.getByLabel(/Photos in the patient's record/)).toBeChecked();
+  await targets.getByLabel(/PDF in the Inbox Scan folder/).check();
+  await expect(dialog).toContainText('as a PDF in the Inbox Scan folder');
+  await dialog.getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(3, { timeout: 30_000 });
+
+  const docs = (await received(request, 'DocumentReference')).slice(before);
+  expect(docs).toHaveLength(1);
+  const doc = docs[0];
+  expect(doc.status).toBe(201);
+  expect(doc.resource.type.coding[0].code).toBe('72170-4');
+  expect(doc.resource.status).toBe('current');
+  expect(doc.resource.subject.reference).toBe(`Patient/${l.patient.id}`);
+  expect(doc.resource.author[0].reference).toBe(`Practitioner/${l.practitioner.id}`);
+  const bytes = Buffer.from(doc.resource.content[0].attachment.data, 'base64');
+  expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  const pdf = await openPdf(bytes);
+  expect(pdf.images).toBe(3);
+  expect(pdf.pages).toBe(3);
+  for (const words of ['Left forearm', 'lesion', 'SNOMED CT', 'ZZZ0016', l.patient.family, 'Verbal consent']) {
+    expect(pdf.text, words).toContain(words);
+  }
+  // No Media was written for these photos.
+  const media = (await received(request, 'Media')).filter((m) => m.resource?.subject?.reference === `Patient/${l.patient.id}`);
+  const ids = new Set(doc.resource.identifier.map((i: any) => i.value));
+  expect(media.filter((m) => ids.has(m.resource.identifier[0].value))).toHaveLength(0);
+});

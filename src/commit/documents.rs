@@ -1,0 +1,246 @@
+//! Inbox-Scan documents as records (ssr only): each PDF gets its identifier and its stored bytes
+//! *before* it is posted, so a resend after an unknown outcome sends the very same document, and a
+//! photo always knows which document it went in.
+
+use axum::body::Bytes;
+use object_store::{PutPayload, path::Path as BlobPath};
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::{
+    alex::write::sha256_hex,
+    launch::server::LaunchSession,
+    server::db::now_secs,
+    staging::store::{Audit, PhotoStore, StoreError, append_audit},
+};
+
+/// One Inbox-Scan document as recorded.
+#[derive(Debug, Clone)]
+pub struct ScanDoc {
+    /// Also the `identifier` sent to ALEX.
+    pub id: String,
+    pub session_id: String,
+    pub facility: String,
+    pub patient_id: String,
+    /// The photos it holds, in page order.
+    pub photo_ids: Vec<String>,
+    /// Its place when a commit was split: part `part` of `parts`.
+    pub part: u32,
+    pub parts: u32,
+    /// `sending`, `sent`, `failed`, or `unknown` (sent, no answer).
+    pub state: String,
+    pub blob_key: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub pages: u32,
+    pub alex_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// A rendered PDF about to be recorded.
+pub struct NewDoc {
+    pub id: String,
+    pub photo_ids: Vec<String>,
+    pub pdf: Vec<u8>,
+    pub pages: u32,
+}
+
+const COLUMNS: &str = "id, session_id, facility, patient_id, photo_ids, part, parts, state, blob_key, sha256, bytes, pages, alex_id, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
+    let ids: String = r.get(4)?;
+    Ok(ScanDoc {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        facility: r.get(2)?,
+        patient_id: r.get(3)?,
+        photo_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        part: r.get(5)?,
+        parts: r.get(6)?,
+        state: r.get(7)?,
+        blob_key: r.get(8)?,
+        sha256: r.get(9)?,
+        bytes: r.get::<_, i64>(10)? as u64,
+        pages: r.get(11)?,
+        alex_id: r.get(12)?,
+        created_at: r.get(13)?,
+    })
+}
+
+impl PhotoStore {
+    /// Stores the PDFs, then records them (`sending`) and points each photo at its document,
+    /// with a `scan_document` audit entry per photo — all before anything is posted.
+    pub async fn record_scan_docs(
+        &self,
+        session: &LaunchSession,
+        patient_id: &str,
+        docs: Vec<NewDoc>,
+    ) -> Result<Vec<ScanDoc>, StoreError> {
+        let mut rows = Vec::new();
+        let parts = docs.len() as u32;
+        for (n, doc) in docs.into_iter().enumerate() {
+            let key = format!("scan/{}.pdf", doc.id);
+            let sha = sha256_hex(&doc.pdf);
+            let bytes = doc.pdf.len() as u64;
+            self.blobs
+                .put(&BlobPath::from(key.as_str()), PutPayload::from(doc.pdf))
+                .await?;
+            rows.push(ScanDoc {
+                id: doc.id,
+                session_id: session.id.clone(),
+                facility: session.facility.clone(),
+                patient_id: patient_id.to_string(),
+                photo_ids: doc.photo_ids,
+                part: n as u32 + 1,
+                parts,
+                state: "sending".into(),
+                blob_key: key,
+                sha256: sha,
+                bytes,
+                pages: doc.pages,
+                alex_id: None,
+                created_at: now_secs(),
+            });
+        }
+        let prac = session.practitioner_id.clone();
+        let saved = rows.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                for d in &rows {
+                    tx.execute(
+                        &format!("INSERT INTO scan_documents ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"),
+                        params![
+                            d.id, d.session_id, d.facility, d.patient_id,
+                            serde_json::to_string(&d.photo_ids).unwrap_or_default(),
+                            d.part, d.parts, d.state, d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at
+                        ],
+                    )?;
+                    let detail = format!("document {} (part {} of {}, {} bytes)", d.id, d.part, d.parts, d.bytes);
+                    for photo in &d.photo_ids {
+                        tx.execute(
+                            "UPDATE photos SET target = 'scan_pdf', scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
+                            params![d.id, now_secs(), photo, d.session_id],
+                        )?;
+                        let sha: Option<String> =
+                            tx.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![photo], |r| r.get(0)).optional()?;
+                        append_audit(&tx, &Audit {
+                            event: "scan_document",
+                            photo_id: Some(photo),
+                            session_id: Some(&d.session_id),
+                            facility: Some(&d.facility),
+                            patient_id: Some(&d.patient_id),
+                            practitioner_id: prac.as_deref(),
+                            sha256: sha.as_deref(),
+                            detail: Some(&detail),
+                            ..Default::default()
+                        })?;
+                    }
+                }
+                tx.commit()
+            })
+            .await?;
+        Ok(saved)
+    }
+
+    pub async fn scan_doc(&self, session_id: &str, id: &str) -> Result<Option<ScanDoc>, StoreError> {
+        let (sid, id) = (session_id.to_string(), id.to_string());
+        Ok(self
+            .db
+            .call(move |c| {
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM scan_documents WHERE id = ?1 AND session_id = ?2"),
+                    params![id, sid],
+                    from_row,
+                )
+                .optional()
+            })
+            .await?)
+    }
+
+    /// The stored PDF, byte for byte as first rendered.
+    pub async fn scan_pdf(&self, doc: &ScanDoc) -> Result<Bytes, StoreError> {
+        if doc.blob_key.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(self
+            .blobs
+            .get(&BlobPath::from(doc.blob_key.as_str()))
+            .await?
+            .bytes()
+            .await?)
+    }
+
+    /// Records a document's state: `sending` again for a resend, or the outcome of a POST.
+    pub async fn set_scan_doc_state(
+        &self,
+        doc: &ScanDoc,
+        state: &'static str,
+        alex_id: Option<String>,
+        correlation_id: Option<String>,
+        failure: Option<(String, String)>,
+    ) -> Result<(), StoreError> {
+        let id = doc.id.clone();
+        let (kind, message) = failure.unzip();
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "UPDATE scan_documents SET state = ?1, alex_id = COALESCE(?2, alex_id), correlation_id = COALESCE(?3, correlation_id),
+                     failure_kind = ?4, failure = ?5, updated_at = ?6 WHERE id = ?7",
+                    params![state, alex_id, correlation_id, kind, message, now_secs(), id],
+                )
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Notes where a photo's commit is going (`media`), before it is sent.
+    pub async fn set_target(&self, session_id: &str, id: &str, target: &'static str) -> Result<(), StoreError> {
+        let (sid, id) = (session_id.to_string(), id.to_string());
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "UPDATE photos SET target = ?1 WHERE id = ?2 AND session_id = ?3",
+                    params![target, id, sid],
+                )
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// After a restart, a document left `sending` may or may not have reached Medtech.
+    pub(crate) fn recover_scan_docs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+        tx.execute(
+            "UPDATE scan_documents SET state = 'unknown', updated_at = ?1 WHERE state = 'sending'",
+            params![now_secs()],
+        )
+    }
+
+    /// Retention: stored PDFs older than the cutoff are deleted (they carry the patient's identity).
+    pub(crate) async fn purge_scan_docs(&self, cutoff: i64) -> Result<usize, StoreError> {
+        let due: Vec<(String, String)> = self
+            .db
+            .call(move |c| {
+                let mut st = c.prepare(
+                    "SELECT id, blob_key FROM scan_documents WHERE created_at < ?1 AND blob_key != '' AND state != 'sending'",
+                )?;
+                st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+            })
+            .await?;
+        for (id, key) in &due {
+            match self.blobs.delete(&BlobPath::from(key.as_str())).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let id = id.clone();
+            self.db
+                .call(move |c| {
+                    c.execute(
+                        "UPDATE scan_documents SET blob_key = '', updated_at = ?1 WHERE id = ?2",
+                        params![now_secs(), id],
+                    )
+                })
+                .await?;
+        }
+        Ok(due.len())
+    }
+}

@@ -1,0 +1,372 @@
+//! The Inbox-Scan write path (ssr only): ready photos become one or more PDFs (each ≤ the size
+//! cap, split without dropping a photo), each posted once as a `DocumentReference` into the
+//! patient's Inbox Scan folder.
+//!
+//! Never a duplicate: a document's identifier and bytes are recorded before its POST. A definite
+//! failure (ALEX said no) leaves nothing in Medtech, so its photos go into a fresh document next
+//! time; an unknown outcome is only ever resent as the very same document, after the GP checked.
+
+use std::collections::BTreeSet;
+
+use super::{
+    documents::{NewDoc, ScanDoc},
+    pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
+    server::{OUTCOME_UNKNOWN, title},
+};
+use crate::{
+    alex::write::{ScanDocumentInput, scan_document},
+    error::{AppError, ErrorKind},
+    launch::server::LaunchSession,
+    metadata::{
+        codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, VIEWS},
+        tags::Tags,
+    },
+    server::state::AppState,
+    staging::{
+        PhotoState,
+        server::store_error,
+        store::{PhotoRecord, StoreError, taken_words},
+    },
+};
+
+pub const TARGET: &str = "scan_pdf";
+
+/// Commits the photos `ids` as Inbox-Scan PDFs. Answers every photo touched, as it now is
+/// (including the other photos of a document that was resent).
+pub async fn commit_scan(
+    state: &AppState,
+    session: &LaunchSession,
+    ids: &[String],
+    resend_unknown: bool,
+) -> Result<Vec<PhotoRecord>, AppError> {
+    if !state.settings.commit_targets.iter().any(|t| t == TARGET) {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            "This practice does not save photos as PDFs in the Inbox Scan folder.",
+        ));
+    }
+    let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
+    let Some(practitioner_id) = session.practitioner_id.clone() else {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            "A PDF in the Inbox needs you as its author, but Medtech did not say who you are. \
+             Open Clinical Images again from Medtech.",
+        ));
+    };
+    if ids.is_empty() || ids.len() > 200 {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            "Choose between 1 and 200 photos to send.",
+        ));
+    }
+
+    // Decide, for every photo asked for, whether it goes into a new document or its document is
+    // resent — refusing the whole request before anything is locked if one cannot go.
+    let mut fresh = Vec::new();
+    let mut resend = BTreeSet::new();
+    for id in ids {
+        let r = state
+            .photos
+            .get(&session.id, id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        super::server::check_owner(&r, session, patient)?;
+        match r.state {
+            PhotoState::Committed => continue,
+            PhotoState::Committing => {
+                return Err(AppError::new(ErrorKind::Conflict, "A photo is already being sent."));
+            }
+            PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(r.state))),
+            PhotoState::Staged | PhotoState::Failed => {}
+        }
+        super::server::check_tags(state, &r)?;
+        if r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
+            if !resend_unknown {
+                return Err(super::server::unknown_outcome());
+            }
+            if let (Some(TARGET), Some(doc)) = (r.target.as_deref(), r.scan_doc.clone()) {
+                resend.insert(doc);
+                continue;
+            }
+        }
+        fresh.push(r);
+    }
+
+    let mut docs = Vec::new();
+    for doc_id in resend {
+        let Some(doc) = state.photos.scan_doc(&session.id, &doc_id).await.map_err(store_error)? else {
+            return Err(AppError::internal());
+        };
+        docs.push(doc);
+    }
+    let resend_photos: Vec<String> = docs.iter().flat_map(|d| d.photo_ids.clone()).collect();
+
+    // Lock every photo that will be sent. A photo that cannot be locked stops the commit and
+    // releases what was locked: nothing has been sent yet.
+    let mut locked: Vec<PhotoRecord> = Vec::new();
+    for id in fresh.iter().map(|r| r.id.clone()).chain(resend_photos.iter().cloned()) {
+        let detail = Some(TARGET.to_string());
+        match state
+            .photos
+            .transition(
+                session,
+                &id,
+                "state IN ('staged', 'failed')",
+                PhotoState::Committing,
+                "committing",
+                detail,
+            )
+            .await
+        {
+            Ok(r) => locked.push(r),
+            // A photo of a resent document the GP has since removed: it stays removed.
+            Err(StoreError::WrongState(_)) if resend_photos.contains(&id) => {}
+            Err(e) => {
+                release(state, session, &locked).await;
+                return Err(store_error(e));
+            }
+        }
+    }
+
+    if !fresh.is_empty() {
+        match render(state, session, patient, &fresh).await {
+            Ok(new_docs) => match state.photos.record_scan_docs(session, &patient.id, new_docs).await {
+                Ok(recorded) => docs.extend(recorded),
+                Err(e) => {
+                    release(state, session, &locked).await;
+                    return Err(store_error(e));
+                }
+            },
+            Err(e) => {
+                release(state, session, &locked).await;
+                return Err(e);
+            }
+        }
+    }
+
+    for doc in &docs {
+        post(state, session, &practitioner_id, doc, &locked).await?;
+    }
+
+    let mut out = Vec::new();
+    let touched: BTreeSet<&String> = ids.iter().chain(resend_photos.iter()).collect();
+    for id in touched {
+        if let Some(r) = state.photos.get(&session.id, id).await.map_err(store_error)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Puts locked photos back as they were (nothing was sent).
+async fn release(state: &AppState, session: &LaunchSession, locked: &[PhotoRecord]) {
+    for r in locked {
+        let back = if r.failure_kind.is_some() {
+            PhotoState::Failed
+        } else {
+            PhotoState::Staged
+        };
+        let _ = state
+            .photos
+            .transition(session, &r.id, "state = 'committing'", back, "released", None)
+            .await;
+    }
+}
+
+/// Renders the PDFs for `photos` (their edits applied), split under the size cap.
+async fn render(
+    state: &AppState,
+    session: &LaunchSession,
+    patient: &crate::launch::server::SessionPatient,
+    photos: &[PhotoRecord],
+) -> Result<Vec<NewDoc>, AppError> {
+    let mut items = Vec::with_capacity(photos.len());
+    for r in photos {
+        let image = crate::editor::server::committed_image(state, r)
+            .await
+            .map_err(store_error)?;
+        items.push(PdfPhoto {
+            jpeg: image.jpeg,
+            title: title(&r.tags, r.taken_at),
+            lines: lines(r, session),
+        });
+    }
+    let facility = match state.alex.location(&session.facility).await {
+        Ok(l) => l.name.unwrap_or_else(|| session.facility.clone()),
+        Err(_) => session.facility.clone(),
+    };
+    let header = PdfHeader {
+        patient: PdfPatient {
+            name: patient.name.clone(),
+            birth_date: patient.birth_date.clone(),
+            nhi: patient.nhi.clone(),
+        },
+        practitioner: session.practitioner_name.clone().unwrap_or_default(),
+        facility,
+        generated: taken_words(chrono::Utc::now().timestamp()),
+    };
+    let layout = match state.settings.scan_layout.as_str() {
+        "contact_sheet" => Layout::ContactSheet,
+        _ => Layout::PagePerPhoto,
+    };
+    let max = state.settings.scan_max_bytes as usize;
+    let ids: Vec<String> = photos.iter().map(|r| r.id.clone()).collect();
+    let rendered = tokio::task::spawn_blocking(move || pdf::render(&header, &items, layout, max))
+        .await
+        .map_err(|_| AppError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "scan PDF could not be made");
+            AppError::new(ErrorKind::Internal, "The PDF could not be made from these photos.")
+        })?;
+    Ok(rendered
+        .into_iter()
+        .map(|doc| NewDoc {
+            id: uuid::Uuid::new_v4().to_string(),
+            photo_ids: doc.photo_indices.iter().map(|&i| ids[i].clone()).collect(),
+            pages: doc.page_count as u32,
+            pdf: doc.bytes,
+        })
+        .collect())
+}
+
+/// Posts one recorded document and records the outcome on it and on each of its locked photos.
+async fn post(
+    state: &AppState,
+    session: &LaunchSession,
+    practitioner_id: &str,
+    doc: &ScanDoc,
+    locked: &[PhotoRecord],
+) -> Result<(), AppError> {
+    let photos: Vec<&PhotoRecord> = locked.iter().filter(|r| doc.photo_ids.contains(&r.id)).collect();
+    let outcome = match state.photos.scan_pdf(doc).await {
+        Ok(pdf) => {
+            state
+                .photos
+                .set_scan_doc_state(doc, "sending", None, None, None)
+                .await
+                .map_err(store_error)?;
+            let resource = scan_document(ScanDocumentInput {
+                identifier: &doc.id,
+                patient_id: &doc.patient_id,
+                practitioner_id,
+                created: chrono::DateTime::from_timestamp(doc.created_at, 0).unwrap_or_else(chrono::Utc::now),
+                pdf: &pdf,
+                title: doc_title(doc),
+                description: Some(format!(
+                    "{} clinical photograph{} with body site, laterality, view and type printed on each page",
+                    doc.photo_ids.len(),
+                    if doc.photo_ids.len() == 1 { "" } else { "s" }
+                )),
+            });
+            state
+                .alex
+                .create_document_reference(&doc.facility, &resource)
+                .await
+                .map_err(|e| (e.kind().to_string(), e.gp_message()))
+        }
+        Err(_) => Err(("storage".into(), "The PDF's file could not be read.".into())),
+    };
+    match &outcome {
+        Ok(created) => {
+            tracing::info!(document = %doc.id, alex_id = %created.id, correlation_id = %created.correlation_id,
+                photos = photos.len(), bytes = doc.bytes, pages = doc.pages, "scan document committed");
+            state
+                .photos
+                .set_scan_doc_state(
+                    doc,
+                    "sent",
+                    Some(created.id.clone()),
+                    Some(created.correlation_id.clone()),
+                    None,
+                )
+                .await
+                .map_err(store_error)?;
+        }
+        Err((kind, message)) => {
+            tracing::warn!(document = %doc.id, kind = %kind, photos = photos.len(), "scan document commit failed");
+            let doc_state = if kind == OUTCOME_UNKNOWN { "unknown" } else { "failed" };
+            state
+                .photos
+                .set_scan_doc_state(doc, doc_state, None, None, Some((kind.clone(), message.clone())))
+                .await
+                .map_err(store_error)?;
+        }
+    }
+    for r in photos {
+        let (result, correlation) = match &outcome {
+            Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
+            Err(e) => (Err(e.clone()), None),
+        };
+        state
+            .photos
+            .finish_commit(session, r, result, correlation)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// "Clinical photographs — 23 Nov 2026 10:45" (+ " — part 1 of 2" when split).
+fn doc_title(doc: &ScanDoc) -> String {
+    let mut t = format!("Clinical photographs — {}", taken_words(doc.created_at));
+    if doc.parts > 1 {
+        t.push_str(&format!(" — part {} of {}", doc.part, doc.parts));
+    }
+    t
+}
+
+/// The label/value rows printed under a photo: every tag in words with its code, the
+/// description, when and how it was taken, the consent, and our reference.
+pub fn lines(r: &PhotoRecord, session: &LaunchSession) -> Vec<(String, String)> {
+    let tags: &Tags = &r.tags;
+    let mut out = Vec::new();
+    let coded = |list: &'static [codes::Code], code: Option<&str>, words: Option<String>| {
+        let c = codes::find(list, code?)?;
+        Some(format!(
+            "{} ({} {})",
+            words.unwrap_or_else(|| c.label.to_string()),
+            system_name(c.system),
+            c.code
+        ))
+    };
+    let rows = [
+        (
+            "Body site",
+            coded(BODY_SITES, tags.body_site.as_deref(), tags.site_words()),
+        ),
+        ("Laterality", coded(LATERALITIES, tags.laterality.as_deref(), None)),
+        ("View", coded(VIEWS, tags.view.as_deref(), None)),
+        (
+            "Image type",
+            Tags::label(IMAGE_TYPES, tags.image_type.as_deref()).map(str::to_string),
+        ),
+        ("Description", tags.description.clone().filter(|d| !d.trim().is_empty())),
+    ];
+    for (label, value) in rows {
+        if let Some(v) = value {
+            out.push((label.to_string(), v));
+        }
+    }
+    let how = if r.source == "phone" { "phone" } else { "desktop" };
+    out.push(("Taken".into(), format!("{} ({how})", taken_words(r.taken_at))));
+    if r.edit.is_some() {
+        out.push((
+            "Edited".into(),
+            "Cropped, rotated or annotated in Clinical Images".into(),
+        ));
+    }
+    if let Some(words) = session
+        .consent
+        .as_ref()
+        .and_then(|(k, reason)| crate::launch::api::consent_words(k, reason.as_deref()))
+    {
+        out.push(("Consent".into(), words));
+    }
+    out.push(("Reference".into(), r.id.clone()));
+    out
+}
+
+fn system_name(system: &str) -> &'static str {
+    if system == codes::SNOMED { "SNOMED CT" } else { "code" }
+}
