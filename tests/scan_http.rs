@@ -261,3 +261,92 @@ async fn a_failed_document_is_retried_once_and_an_unknown_one_is_resent_as_itsel
     assert_eq!(attachment(again), attachment(&first), "byte for byte");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_itself() {
+    use clinical_images::{commit::documents::NewDoc, launch::server::load_live, staging::PhotoState};
+    let dir = app::tempdir();
+    let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let ids = staged(&srv, &d, vec![app::jpeg(320, 240)]).await;
+    // The state a crash mid-POST leaves: the photo locked, its document recorded as `sending`.
+    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
+    let photos = &srv.state.photos;
+    photos
+        .transition(
+            &session,
+            &ids[0],
+            "state = 'staged'",
+            PhotoState::Committing,
+            "committing",
+            None,
+        )
+        .await
+        .unwrap();
+    let doc_id = uuid::Uuid::new_v4().to_string();
+    let pdf = b"%PDF-1.7\n%stand-in for the rendered document\n%%EOF\n".to_vec();
+    photos
+        .record_scan_docs(
+            &session,
+            &d.patient_id,
+            vec![NewDoc {
+                id: doc_id.clone(),
+                photo_ids: ids.clone(),
+                pdf: pdf.clone(),
+                pages: 1,
+            }],
+        )
+        .await
+        .unwrap();
+    srv.stop().await;
+
+    let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[("OPS_TOKEN", "ops")]).await;
+    let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
+    assert_eq!(list[0]["state"], "failed");
+    assert_eq!(list[0]["failure_kind"], "outcome_unknown");
+    assert_eq!(list[0]["target"], "scan_pdf");
+    let (status, _) = commit_scan(&srv, &d, &ids, false).await;
+    assert_eq!(status, 409, "not resent until the GP has checked Medtech");
+    let (status, v) = commit_scan(&srv, &d, &ids, true).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v[0]["state"], "committed");
+    let received = srv.state.simulator.as_ref().unwrap().received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].resource["identifier"][0]["value"], doc_id.as_str());
+    assert_eq!(
+        attachment(&received[0].resource),
+        pdf,
+        "the recorded bytes, not a new rendering"
+    );
+
+    // The audit tells the whole story, in order.
+    let rows: Value = app::http()
+        .get(app::url(&srv, &format!("/api/audit?photo={}", ids[0])))
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "added",
+            "tagged",
+            "committing",
+            "scan_document",
+            "failed",
+            "committing",
+            "committed"
+        ],
+        "{rows}"
+    );
+    srv.stop().await;
+}
