@@ -254,22 +254,8 @@ async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_tok
     assert_eq!(status, 200);
     let url = app::url(&srv, &format!("/api/audit?photo={id}"));
     assert_eq!(app::http().get(&url).send().await.unwrap().status(), 401);
-    let rows: Value = app::http()
-        .get(&url)
-        .bearer_auth("ops")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let events: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["event"].as_str().unwrap())
-        .collect();
-    assert_eq!(events, ["added", "tagged", "committing", "committed"]);
+    let rows = app::audit(&srv, &id).await;
+    assert_eq!(app::events(&rows), ["added", "tagged", "committing", "committed"]);
     let last = &rows[3];
     assert_eq!(last["patient_id"], d.patient_id.as_str());
     assert_eq!(last["sha256"].as_str().unwrap().len(), 64);

@@ -24,9 +24,7 @@ async fn staged(srv: &clinical_images::server::Running, d: &Desktop, photos: Vec
         ids.push(id);
     }
     let mut args = vec![("sid".to_string(), d.sid.clone())];
-    for (i, id) in ids.iter().enumerate() {
-        args.push((format!("ids[{i}]"), id.clone()));
-    }
+    args.extend(app::id_fields(&ids));
     for (k, v) in [
         ("patch[body_site]", "14975008"),
         ("patch[laterality]", "7771000"),
@@ -49,9 +47,7 @@ async fn commit_scan(
     resend: bool,
 ) -> (u16, Value) {
     let mut args = vec![("sid".to_string(), d.sid.clone())];
-    for (i, id) in ids.iter().enumerate() {
-        args.push((format!("ids[{i}]"), id.clone()));
-    }
+    args.extend(app::id_fields(ids));
     args.push(("resend_unknown".into(), resend.to_string()));
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app::call(srv, d, "photos/commit-scan", &args).await
@@ -320,23 +316,9 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
     );
 
     // The audit tells the whole story, in order.
-    let rows: Value = app::http()
-        .get(app::url(&srv, &format!("/api/audit?photo={}", ids[0])))
-        .bearer_auth("ops")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let events: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["event"].as_str().unwrap())
-        .collect();
+    let rows = app::audit(&srv, &ids[0]).await;
     assert_eq!(
-        events,
+        app::events(&rows),
         [
             "added",
             "tagged",

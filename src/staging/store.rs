@@ -121,6 +121,15 @@ impl PhotoRecord {
     }
 }
 
+/// The photo after a guarded UPDATE: changed (1 row), in the wrong state, or not there.
+fn moved(result: (usize, Option<PhotoRecord>)) -> Result<PhotoRecord, StoreError> {
+    match result {
+        (_, None) => Err(StoreError::NotFound),
+        (1, Some(r)) => Ok(r),
+        (_, Some(r)) => Err(StoreError::WrongState(r.state)),
+    }
+}
+
 /// "23 Nov 2026 10:42" in New Zealand time.
 pub fn taken_words(at: i64) -> String {
     chrono::DateTime::from_timestamp(at, 0)
@@ -377,11 +386,7 @@ impl PhotoStore {
                 Ok((changed, r))
             })
             .await?;
-        match result {
-            (_, None) => Err(StoreError::NotFound),
-            (1, Some(r)) => Ok(r),
-            (_, Some(r)) => Err(StoreError::WrongState(r.state)),
-        }
+        moved(result)
     }
 
     /// Removes (or, with `removed = false`, restores) a photo that is not committed.
@@ -435,11 +440,7 @@ impl PhotoStore {
                 Ok((moved, r))
             })
             .await?;
-        match result {
-            (_, None) => Err(StoreError::NotFound),
-            (1, Some(r)) => Ok(r),
-            (_, Some(r)) => Err(StoreError::WrongState(r.state)),
-        }
+        moved(result)
     }
 
     /// Records the outcome of a commit attempt that began with `transition(... Committing)`.

@@ -183,3 +183,33 @@ pub async fn commit(app: &Running, d: &Desktop, id: &str) -> (u16, serde_json::V
     )
     .await
 }
+
+/// The audit entries of one photo, oldest first (the app must run with `OPS_TOKEN=ops`).
+pub async fn audit(app: &Running, photo: &str) -> serde_json::Value {
+    http()
+        .get(url(app, &format!("/api/audit?photo={photo}")))
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The `event` of each audit entry.
+pub fn events(rows: &serde_json::Value) -> Vec<String> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Form fields `ids[0]`, `ids[1]`, … for a server function taking a list of photo ids.
+pub fn id_fields(ids: &[String]) -> Vec<(String, String)> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (format!("ids[{i}]"), id.clone()))
+        .collect()
+}
