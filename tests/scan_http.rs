@@ -193,7 +193,9 @@ async fn more_than_8_mb_of_photos_splits_into_documents_without_losing_one() {
         assert_eq!(doc.status, 201);
         let pdf = attachment(&doc.resource);
         assert!(pdf.len() <= 8_000_000, "document of {} bytes", pdf.len());
-        images += parse_pdf(&pdf).images;
+        let n = parse_pdf(&pdf).images;
+        eprintln!("document: {} photos, {} bytes", n, pdf.len());
+        images += n;
         assert!(
             doc.resource["content"][0]["attachment"]["title"]
                 .as_str()
