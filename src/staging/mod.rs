@@ -75,8 +75,11 @@ pub struct PhotoView {
     /// The failure's kind (e.g. `unavailable`, `outcome_unknown`).
     pub failure_kind: Option<String>,
     pub alex_id: Option<String>,
-    /// URL of the image (same origin; needs this browser's session cookie).
+    /// URL of the image as it will be committed (same origin; needs this browser's session
+    /// cookie): the original, or the editor's rendering when the photo has an edit.
     pub image_url: String,
+    /// The photo has a saved edit (crop, rotation or annotations).
+    pub edited: bool,
 }
 
 impl PhotoView {
