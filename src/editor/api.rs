@@ -47,8 +47,9 @@ pub async fn get_edit(sid: String, id: String) -> Result<Option<Edit>, AppError>
     ssr::edit_of(&record).map_err(ssr::with_status)
 }
 
-/// Saves the photo's edit; `None` (or no operations) resets it to the original.
-#[server(prefix = "/api", endpoint = "photos/edit/save")]
+/// Saves the photo's edit; `None` (or no operations) resets it to the original. Sent as JSON:
+/// a list of tagged operations does not survive URL encoding.
+#[server(prefix = "/api", endpoint = "photos/edit/save", input = leptos::server_fn::codec::Json)]
 pub async fn save_edit(sid: String, id: String, edit: Option<Edit>) -> Result<PhotoView, AppError> {
     let (state, session) = ssr::session(&sid).await?;
     let record = ssr::record(&state, &session, &id).await?;
