@@ -15,6 +15,16 @@ use super::{
 };
 use crate::ui::workspace::Workspace;
 
+/// A shape on the overlay: tool, gesture, colour and label text.
+type Shape = (Tool, Draft, Colour, String);
+
+/// The operations that move pixels (rotations and crops), which a gesture's coordinates depend on.
+fn geometry(ops: &[Op]) -> Vec<&Op> {
+    ops.iter()
+        .filter(|o| matches!(o, Op::Rotate { .. } | Op::Crop { .. }))
+        .collect()
+}
+
 /// Everything the open editor tracks. `ops` is the GP's list (updated at once); `saved` is
 /// what the server has confirmed, and the base image always shows `saved`.
 #[derive(Clone, Copy)]
@@ -24,15 +34,16 @@ struct Ed {
     ops: RwSignal<Vec<Op>>,
     redo: RwSignal<Vec<Op>>,
     saved: RwSignal<Vec<Op>>,
-    loaded: RwSignal<bool>,
+    /// The operations the image on show renders (`None` until it first loads).
+    shown: RwSignal<Option<Vec<Op>>>,
     /// Natural size of the image on show.
     size: RwSignal<(f64, f64)>,
     tool: RwSignal<Tool>,
     colour: RwSignal<Colour>,
     ratio: RwSignal<Ratio>,
     draft: RwSignal<Option<Draft>>,
-    /// A just-applied shape, kept on show until the image that includes it has loaded.
-    pending: RwSignal<Option<(Tool, Draft, Colour, String)>>,
+    /// Just-applied shapes, kept on show until an image that includes them has loaded.
+    pending: RwSignal<Vec<Shape>>,
     label: RwSignal<String>,
     saving: RwSignal<bool>,
     dirty: StoredValue<bool>,
@@ -53,9 +64,23 @@ impl Ed {
         }
     }
 
-    /// A new gesture needs the image on show to be the rendering of every operation so far.
-    fn busy(&self) -> bool {
-        !self.loaded.get() || self.saving.get() || self.ops.with(|o| self.saved.with(|s| o != s))
+    /// A gesture is placed in the pixels of the image on show, so that image must have every
+    /// rotation and crop so far (annotations do not move anything: drawing can run ahead).
+    fn can_draw(&self) -> bool {
+        self.shown.with_untracked(|shown| {
+            shown
+                .as_ref()
+                .is_some_and(|s| self.ops.with_untracked(|o| geometry(o) == geometry(s)))
+        })
+    }
+
+    /// Every change is saved and on show.
+    fn settled(&self) -> bool {
+        !self.saving.get()
+            && self.ops.with(|o| {
+                self.saved
+                    .with(|s| o == s && self.shown.with(|v| v.as_ref() == Some(s)))
+            })
     }
 
     fn push(&self, op: Op) {
@@ -77,6 +102,7 @@ impl Ed {
 
     fn undo(&self) {
         self.draft.set(None);
+        self.pending.set(Vec::new());
         if let Some(op) = self.ops.try_update(Vec::pop).flatten() {
             self.redo.update(|r| r.push(op));
             self.persist();
@@ -94,6 +120,7 @@ impl Ed {
     /// Back to the original; Redo brings the operations back one by one.
     fn reset(&self) {
         self.draft.set(None);
+        self.pending.set(Vec::new());
         let mut all = self.ops.get_untracked();
         if all.is_empty() {
             return;
@@ -122,7 +149,6 @@ impl Ed {
                         ed.ws.upsert(vec![view]);
                         ed.error.set(None);
                         if ed.saved.get_untracked() != ops {
-                            ed.loaded.set(false);
                             ed.saved.set(ops);
                         }
                     }
@@ -130,7 +156,7 @@ impl Ed {
                         ed.error.set(Some(e.message));
                         if !ed.dirty.get_value() {
                             ed.ops.set(ed.saved.get_untracked());
-                            ed.pending.set(None);
+                            ed.pending.set(Vec::new());
                         }
                     }
                 }
@@ -159,7 +185,7 @@ impl Ed {
 
     /// Turns the shape on show into an operation.
     fn apply(&self) {
-        if untrack(|| self.busy()) {
+        if !self.can_draw() {
             return;
         }
         let (tool, colour, label) = (
@@ -173,7 +199,7 @@ impl Ed {
         let (w, h) = self.size.get_untracked();
         match canvas::to_op(&draft, tool, colour, &label, w, h) {
             Some(op) => {
-                self.pending.set(Some((tool, draft, colour, label)));
+                self.pending.update(|p| p.push((tool, draft, colour, label)));
                 self.draft.set(None);
                 if tool == Tool::Crop {
                     self.tool.set(Tool::None);
@@ -257,13 +283,13 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
         ops: RwSignal::new(Vec::new()),
         redo: RwSignal::new(Vec::new()),
         saved: RwSignal::new(Vec::new()),
-        loaded: RwSignal::new(false),
+        shown: RwSignal::new(None),
         size: RwSignal::new((0.0, 0.0)),
         tool: RwSignal::new(Tool::None),
         colour: RwSignal::new(Colour::Green),
         ratio: RwSignal::new(Ratio::Free),
         draft: RwSignal::new(None),
-        pending: RwSignal::new(None),
+        pending: RwSignal::new(Vec::new()),
         label: RwSignal::new(String::new()),
         saving: RwSignal::new(false),
         dirty: StoredValue::new(false),
@@ -316,19 +342,22 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
         if let Some(el) = img.get_untracked() {
             ed.size.set((el.natural_width() as f64, el.natural_height() as f64));
         }
-        ed.loaded.set(true);
-        ed.pending.set(None);
+        let saved = ed.saved.get_untracked();
+        if ed.ops.with_untracked(|o| *o == saved) {
+            ed.pending.set(Vec::new());
+        }
+        ed.shown.set(Some(saved));
         measure();
     };
     let on_error = move |_| {
-        ed.loaded.set(true);
+        ed.shown.set(Some(ed.saved.get_untracked()));
         ed.error.set(Some(
             "The photo could not be shown. Undo the last change, or try again.".into(),
         ));
     };
     let pointer = move |e: leptos::ev::PointerEvent, phase: Phase| {
         let tool = ed.tool.get_untracked();
-        if tool == Tool::None || (phase == Phase::Down && untrack(|| ed.busy())) {
+        if tool == Tool::None || (phase == Phase::Down && !ed.can_draw()) {
             return;
         }
         let (w, h) = ed.size.get_untracked();
@@ -384,7 +413,7 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             n => format!("{n} changes"),
         };
         let (w, h) = ed.size.get();
-        let saving = if ed.busy() { " · saving…" } else { " · saved" };
+        let saving = if ed.settled() { " · saved" } else { " · saving…" };
         format!("{what} · {w} × {h} px{saving}")
     };
     view! {
@@ -426,12 +455,13 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
                     >
                         {move || {
                             let (w, h) = ed.size.get();
-                            let shape = ed
-                                .draft
+                            let draft = ed.draft.get().map(|d| (ed.tool.get(), d, ed.colour.get(), ed.label.get()));
+                            ed.pending
                                 .get()
-                                .map(|d| (ed.tool.get(), d, ed.colour.get(), ed.label.get()))
-                                .or_else(|| ed.pending.get());
-                            shape.map(|(tool, draft, colour, label)| view! { <DraftShape tool draft colour label w h /> })
+                                .into_iter()
+                                .chain(draft)
+                                .map(|(tool, draft, colour, label)| view! { <DraftShape tool draft colour label w h /> })
+                                .collect_view()
                         }}
                     </svg>
                 </div>
