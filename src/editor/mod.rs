@@ -8,10 +8,13 @@
 
 pub mod api;
 pub mod canvas;
+mod dom;
 pub mod draw;
 pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod state;
+mod toolbar;
 pub mod ui;

@@ -61,6 +61,17 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
         max_long_edge: state.settings.max_long_edge_px,
         max_bytes: state.settings.max_image_bytes,
     };
+    let key = format!(
+        "{}:{}:{}:{}:{}",
+        record.sha256,
+        crate::alex::write::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
+        limits.max_pixels,
+        limits.max_long_edge,
+        limits.max_bytes
+    );
+    if let Some(hit) = recent::get(&key) {
+        return Ok(hit);
+    }
     let started = std::time::Instant::now();
     let ops = edit.ops.len();
     let out = tokio::task::spawn_blocking(move || render::render(&jpeg, &edit, &limits))
@@ -71,11 +82,51 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
             AppError::new(ErrorKind::InvalidInput, e.gp_message())
         })?;
     tracing::info!(photo = %record.id, ops, width = out.width, height = out.height, bytes = out.jpeg.len(), ms = started.elapsed().as_millis() as u64, "edit rendered");
-    Ok(CommitImage {
+    let image = CommitImage {
         jpeg: out.jpeg,
         width: out.width,
         height: out.height,
-    })
+    };
+    recent::put(key, &image);
+    Ok(image)
+}
+
+/// The last few renderings, by original (sha256), edit (sha256 of its JSON) and limits. The
+/// renderer is deterministic, so a hit is exactly what rendering again would give; it spares
+/// the CPU when the strip, the preview, the editor and the commit ask for the same image.
+mod recent {
+    use std::{
+        collections::VecDeque,
+        sync::{Arc, Mutex},
+    };
+
+    use super::CommitImage;
+
+    const KEEP: usize = 8;
+    type Entry = (String, Arc<(Vec<u8>, u32, u32)>);
+    static RECENT: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
+
+    pub fn get(key: &str) -> Option<CommitImage> {
+        let hit = RECENT
+            .lock()
+            .ok()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())?;
+        Some(CommitImage {
+            jpeg: hit.0.clone(),
+            width: hit.1,
+            height: hit.2,
+        })
+    }
+
+    pub fn put(key: String, image: &CommitImage) {
+        if let Ok(mut recent) = RECENT.lock() {
+            recent.retain(|(k, _)| *k != key);
+            recent.push_front((key, Arc::new((image.jpeg.clone(), image.width, image.height))));
+            recent.truncate(KEEP);
+        }
+    }
 }
 
 /// `GET /api/w/{sid}/photos/{id}/rendered` — exactly the JPEG a commit would send now, for this
