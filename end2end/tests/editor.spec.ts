@@ -141,7 +141,7 @@ test('crop + rotate + arrow → reload keeps the edit → commit sends exactly t
   expect(errors).toEqual([]);
 });
 
-test('reset to original, then redo brings the edit back; Escape closes', async ({ page, request }) => {
+test('rotate and a typed label; reset to original, redo brings them back; Escape closes after the save', async ({ page, request }) => {
   await page.setViewportSize({ width: 1366, height: 768 });
   await openWidget(page, request, 'ZAC5361');
   await page.getByLabel('Choose photo files').setInputFiles([
@@ -166,8 +166,12 @@ test('reset to original, then redo brings the edit back; Escape closes', async (
   await expect(status).toContainText('Original photo · 800 × 600 px · saved');
   await dialog.getByRole('button', { name: 'Redo' }).click();
   await dialog.getByRole('button', { name: 'Redo' }).click();
-  await expect(status).toContainText('2 changes · 600 × 800 px · saved');
+  // Escape at once: the editor closes only when the last change is saved.
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
-  await expect(page.locator('figure.preview figcaption')).toContainText('600 × 800 px');
+  await expect(page.locator('figure.preview figcaption')).toContainText('600 × 800 px, edited');
+  await page.reload();
+  await expect(page.locator('figure.preview figcaption')).toContainText('600 × 800 px, edited');
+  await page.getByRole('button', { name: 'Edit photo' }).click();
+  await expect(status).toContainText('2 changes · 600 × 800 px · saved');
 });

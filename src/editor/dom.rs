@@ -80,3 +80,20 @@ pub fn focus(selector: &'static str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = selector;
 }
+
+/// The event's target is not inside the element matching `selector`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn outside(e: &leptos::ev::FocusEvent, selector: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        e.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| el.closest(selector).ok().flatten().is_none())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (e, selector);
+        false
+    }
+}

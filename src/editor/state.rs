@@ -45,6 +45,10 @@ pub struct Ed {
     pub dirty: StoredValue<bool>,
     pub dragging: StoredValue<Option<P>>,
     pub error: RwSignal<Option<String>>,
+    /// The photo being edited (`None` closes the editor).
+    pub editing: RwSignal<Option<String>>,
+    /// Done was chosen while a save was under way: close once it lands.
+    pub closing: RwSignal<bool>,
     /// Where the overlay sits over the image, in the stage's pixels: left, top, width, height.
     pub frame: RwSignal<(f64, f64, f64, f64)>,
 }
@@ -161,7 +165,24 @@ impl Ed {
                 }
             }
             ed.saving.set(false);
+            if ed.closing.get_untracked() {
+                if ed.error.get_untracked().is_none() {
+                    ed.close();
+                } else {
+                    ed.closing.set(false);
+                }
+            }
         });
+    }
+
+    /// Closes the editor, after the last change is saved (so a commit right after includes it).
+    pub fn close(&self) {
+        if self.saving.get_untracked() {
+            self.closing.set(true);
+            return;
+        }
+        self.editing.set(None);
+        focus(".edit-photo");
     }
 
     pub fn select(&self, tool: Tool) {
@@ -211,7 +232,7 @@ impl Ed {
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub fn key(&self, e: leptos::ev::KeyboardEvent, close: impl Fn()) {
+    pub fn key(&self, e: leptos::ev::KeyboardEvent) {
         let key = e.key();
         let ctrl = e.ctrl_key() || e.meta_key();
         let typing = is_text_input(&e);
@@ -220,7 +241,7 @@ impl Ed {
             "z" | "Z" if ctrl => self.undo(),
             "y" | "Y" if ctrl => self.redo(),
             "Escape" if self.draft.get_untracked().is_some() => self.draft.set(None),
-            "Escape" => close(),
+            "Escape" => self.close(),
             "Enter" if self.draft.get_untracked().is_some() => self.apply(),
             _ if typing || ctrl || e.alt_key() => return,
             "r" | "R" if !self.busy_drawing() => self.rotate(if e.shift_key() { -1 } else { 1 }),

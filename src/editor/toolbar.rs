@@ -10,7 +10,7 @@ use super::{
 };
 
 #[component]
-pub fn Toolbar(ed: Ed, close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+pub fn Toolbar(ed: Ed) -> impl IntoView {
     let tool_button = move |t: Tool| {
         view! {
             <button
@@ -57,7 +57,7 @@ pub fn Toolbar(ed: Ed, close: impl Fn() + Copy + Send + Sync + 'static) -> impl 
             <button type="button" class="tool" disabled=move || ed.ops.with(Vec::is_empty) on:click=move |_| ed.reset()>
                 "Reset to original"
             </button>
-            <button type="button" class="done" on:click=move |_| close()>
+            <button type="button" class="done" on:click=move |_| ed.close()>
                 "Done"
             </button>
         </div>

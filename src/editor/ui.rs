@@ -56,6 +56,8 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
         dirty: StoredValue::new(false),
         dragging: StoredValue::new(None),
         error: RwSignal::new(None),
+        editing,
+        closing: RwSignal::new(false),
         frame: RwSignal::new((0.0, 0.0, 0.0, 0.0)),
     };
     let ready = RwSignal::new(false);
@@ -79,19 +81,21 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             ed.frame.set(frame);
         }
     };
-    let close = move || {
-        editing.set(None);
-        focus(".edit-photo");
-    };
     // The dialog is modal: its keys work wherever the focus is (even after a button that had
-    // it became disabled).
+    // it became disabled), and focus does not wander to the page behind it.
     #[cfg(feature = "hydrate")]
     {
         let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-        let keys = window_event_listener(leptos::ev::keydown, move |e| ed.key(e, close));
+        let keys = window_event_listener(leptos::ev::keydown, move |e| ed.key(e));
+        let trap = window_event_listener(leptos::ev::focusin, move |e| {
+            if super::dom::outside(&e, ".editor") {
+                focus(".editor");
+            }
+        });
         on_cleanup(move || {
             resize.remove();
             keys.remove();
+            trap.remove();
         });
     }
     Effect::new(move || {
@@ -174,7 +178,11 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             n => format!("{n} changes"),
         };
         let (w, h) = ed.size.get();
-        let saving = if ed.settled() { " · saved" } else { " · saving…" };
+        let saving = match (ed.settled(), ed.closing.get()) {
+            (true, _) => " · saved",
+            (false, true) => " · saving, then closing…",
+            (false, false) => " · saving…",
+        };
         format!("{what} · {w} × {h} px{saving}")
     };
     view! {
@@ -190,7 +198,7 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             >
                 <div class="editor-bar">
                     <h2 id="editor-title">"Edit photo"</h2>
-                    <Toolbar ed close />
+                    <Toolbar ed />
                 </div>
                 <Options ed />
                 <div class="editor-stage" node_ref=stage>

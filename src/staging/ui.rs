@@ -192,7 +192,13 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                         <img src=p.image_url.clone() alt=format!("Photo: {}", describe(&p)) />
                     </div>
                     <figcaption>
-                        <span>{format!("{} × {} px, {} KB, taken {}", p.width, p.height, p.bytes / 1024, p.taken)}</span>
+                        <span>
+                            {if p.edited {
+                                format!("{} × {} px, edited (the original is kept), taken {}", p.width, p.height, p.taken)
+                            } else {
+                                format!("{} × {} px, {} KB, taken {}", p.width, p.height, p.bytes / 1024, p.taken)
+                            }}
+                        </span>
                         {p.failure.clone().map(|f| view! { <span class="error" role="alert">{f}</span> })}
                         <button
                             type="button"
