@@ -26,6 +26,9 @@ pub struct CommitImage {
     pub height: u32,
 }
 
+/// At most this many renderings at once (each is CPU-bound on a blocking thread).
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The saved edit of a record; `None` when unedited (or the edit has no operations).
 pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
     let Some(json) = record.edit.as_deref() else {
@@ -69,6 +72,11 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
         limits.max_long_edge,
         limits.max_bytes
     );
+    if let Some(hit) = recent::get(&key) {
+        return Ok(hit);
+    }
+    // Rendering takes a core for a quarter of a second: a few at a time, the rest wait.
+    let _permit = RENDERING.acquire().await.map_err(|_| AppError::internal())?;
     if let Some(hit) = recent::get(&key) {
         return Ok(hit);
     }

@@ -188,6 +188,12 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
             let can_edit = matches!(p.state, PhotoState::Staged | PhotoState::Failed);
             view! {
                 <figure class="preview" class:zoomed=move || zoomed.get()>
+                    <Show when=move || can_edit>
+                        {
+                            let id = edit_id.clone();
+                            view! { <EditButton editing id=id.clone() /> }
+                        }
+                    </Show>
                     <div class="preview-image">
                         <img src=p.image_url.clone() alt=format!("Photo: {}", describe(&p)) />
                     </div>
@@ -208,12 +214,6 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                         >
                             {move || if zoomed.get() { "Zoom out" } else { "Zoom in" }}
                         </button>
-                        <Show when=move || can_edit>
-                            {
-                                let id = edit_id.clone();
-                                view! { <EditButton editing id=id.clone() /> }
-                            }
-                        </Show>
                         <Show when=move || can_remove>
                             {
                                 let id = id.clone();
