@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { chromiumLaunch, serverFor } from './support/server';
 
 // One freshly built server (target/debug/clinical-images) on its own port and data directory.
-const server = serverFor('e2e', 3100);
+// E2E_PORT moves it (two checkouts testing at once on one machine).
+const server = serverFor('e2e', Number(process.env.E2E_PORT ?? 3100));
 
 export default defineConfig({
   testDir: './tests',

@@ -183,9 +183,7 @@ async fn render(
 ) -> Result<Vec<NewDoc>, AppError> {
     let mut items = Vec::with_capacity(photos.len());
     for r in photos {
-        let image = crate::editor::server::committed_image(state, r)
-            .await
-            .map_err(store_error)?;
+        let image = crate::editor::server::committed_image(state, r).await?;
         items.push(PdfPhoto {
             jpeg: image.jpeg,
             title: title(&r.tags, r.taken_at),

@@ -88,14 +88,9 @@ pub async fn commit_one(
         Err(e) => {
             let _ = state
                 .photos
-                .finish_commit(
-                    session,
-                    &record,
-                    Err(("storage".into(), "The photo's file could not be read.".into())),
-                    None,
-                )
+                .finish_commit(session, &record, Err(("storage".into(), e.message.clone())), None)
                 .await;
-            return Err(store_error(e));
+            return Err(e);
         }
     };
     let resource = media(MediaInput {

@@ -2,7 +2,19 @@
 //! the staged original) and rendered once, on the server, into the image that is previewed and
 //! committed.
 //!
-//! `ops` is the shared description; `server` renders it (ssr only).
+//! `ops` is the shared description and geometry; `canvas` the gesture in progress; `api` the
+//! server functions; `ui` and `draw` the editor dialog and its overlay; `render` and `server`
+//! render and serve the result (ssr only).
 
+pub mod api;
+pub mod canvas;
+mod dom;
+pub mod draw;
+pub mod ops;
+#[cfg(feature = "ssr")]
+pub mod render;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod state;
+mod toolbar;
+pub mod ui;

@@ -1,8 +1,22 @@
-//! Rendering a photo as it will be committed (ssr only).
+//! Rendering a photo as it will be committed (ssr only), and the handler that shows the browser
+//! exactly those bytes.
 
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+
+use super::{ops::Edit, render};
 use crate::{
+    error::{AppError, ErrorKind},
+    launch::server::authorise_headers,
     server::state::AppState,
-    staging::store::{PhotoRecord, StoreError},
+    staging::{
+        recheck::RecheckLimits,
+        server::{error_response, store_error},
+        store::{PhotoRecord, StoreError},
+    },
 };
 
 /// The image that goes into the record: the staged original with the GP's edit applied.
@@ -12,12 +26,145 @@ pub struct CommitImage {
     pub height: u32,
 }
 
-/// The photo as it will be committed. Unedited photos are the staged JPEG as it is.
-pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<CommitImage, StoreError> {
-    let jpeg = state.photos.image(record).await?;
-    Ok(CommitImage {
-        jpeg: jpeg.to_vec(),
-        width: record.width,
-        height: record.height,
-    })
+/// At most this many renderings at once (each is CPU-bound on a blocking thread).
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The saved edit of a record; `None` when unedited (or the edit has no operations).
+pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
+    let Some(json) = record.edit.as_deref() else {
+        return Ok(None);
+    };
+    let edit: Edit = serde_json::from_str(json).map_err(|e| {
+        tracing::error!(photo = %record.id, error = %e, "saved edit cannot be read");
+        AppError::new(
+            ErrorKind::Internal,
+            "The saved edit of this photo cannot be read. Reset it to the original.",
+        )
+    })?;
+    Ok(Some(edit).filter(|e| !e.ops.is_empty()))
+}
+
+/// The photo as it will be committed. Unedited photos are the staged JPEG as it is; edited ones
+/// are rendered from the original and the saved operations (deterministically: the preview the
+/// GP saw is byte for byte what is sent).
+pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<CommitImage, AppError> {
+    let jpeg = state.photos.image(record).await.map_err(|e| {
+        tracing::error!(photo = %record.id, error = %e, "staged image cannot be read");
+        AppError::new(ErrorKind::Internal, "The photo's file could not be read.")
+    })?;
+    let Some(edit) = edit_of(record)? else {
+        return Ok(CommitImage {
+            jpeg: jpeg.to_vec(),
+            width: record.width,
+            height: record.height,
+        });
+    };
+    let limits = RecheckLimits {
+        max_pixels: state.settings.max_image_pixels,
+        max_long_edge: state.settings.max_long_edge_px,
+        max_bytes: state.settings.max_image_bytes,
+    };
+    let key = format!(
+        "{}:{}:{}:{}:{}",
+        record.sha256,
+        crate::alex::write::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
+        limits.max_pixels,
+        limits.max_long_edge,
+        limits.max_bytes
+    );
+    if let Some(hit) = recent::get(&key) {
+        return Ok(hit);
+    }
+    // Rendering takes a core for a quarter of a second: a few at a time, the rest wait.
+    let _permit = RENDERING.acquire().await.map_err(|_| AppError::internal())?;
+    if let Some(hit) = recent::get(&key) {
+        return Ok(hit);
+    }
+    let started = std::time::Instant::now();
+    let ops = edit.ops.len();
+    let out = tokio::task::spawn_blocking(move || render::render(&jpeg, &edit, &limits))
+        .await
+        .map_err(|_| AppError::internal())?
+        .map_err(|e| {
+            tracing::warn!(photo = %record.id, error = %e, "edit cannot be rendered");
+            AppError::new(ErrorKind::InvalidInput, e.gp_message())
+        })?;
+    tracing::info!(photo = %record.id, ops, width = out.width, height = out.height, bytes = out.jpeg.len(), ms = started.elapsed().as_millis() as u64, "edit rendered");
+    let image = CommitImage {
+        jpeg: out.jpeg,
+        width: out.width,
+        height: out.height,
+    };
+    recent::put(key, &image);
+    Ok(image)
+}
+
+/// The last few renderings, by original (sha256), edit (sha256 of its JSON) and limits. The
+/// renderer is deterministic, so a hit is exactly what rendering again would give; it spares
+/// the CPU when the strip, the preview, the editor and the commit ask for the same image.
+mod recent {
+    use std::{
+        collections::VecDeque,
+        sync::{Arc, Mutex},
+    };
+
+    use super::CommitImage;
+
+    const KEEP: usize = 8;
+    type Entry = (String, Arc<(Vec<u8>, u32, u32)>);
+    static RECENT: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
+
+    pub fn get(key: &str) -> Option<CommitImage> {
+        let hit = RECENT
+            .lock()
+            .ok()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())?;
+        Some(CommitImage {
+            jpeg: hit.0.clone(),
+            width: hit.1,
+            height: hit.2,
+        })
+    }
+
+    pub fn put(key: String, image: &CommitImage) {
+        if let Ok(mut recent) = RECENT.lock() {
+            recent.retain(|(k, _)| *k != key);
+            recent.push_front((key, Arc::new((image.jpeg.clone(), image.width, image.height))));
+            recent.truncate(KEEP);
+        }
+    }
+}
+
+/// `GET /api/w/{sid}/photos/{id}/rendered` — exactly the JPEG a commit would send now, for this
+/// session's browser only. Never cached: the edit behind the same URL can change.
+pub async fn rendered(
+    State(state): State<AppState>,
+    Path((sid, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let session = authorise_headers(&state, &sid, &headers).await?;
+        let record = state
+            .photos
+            .get(&session.id, &id)
+            .await
+            .map_err(store_error)?
+            .filter(|r| !r.blob_key.is_empty())
+            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        committed_image(&state, &record).await
+    }
+    .await;
+    match result {
+        Ok(image) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            ],
+            image.jpeg,
+        )
+            .into_response(),
+        Err(e) => error_response(e),
+    }
 }

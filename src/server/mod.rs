@@ -39,6 +39,8 @@ pub fn register_server_fns() {
     register_explicit::<crate::handoff::api::StopHandoff>();
     register_explicit::<crate::handoff::api::RedeemCode>();
     register_explicit::<crate::handoff::api::MobileSession>();
+    register_explicit::<crate::editor::api::GetEdit>();
+    register_explicit::<crate::editor::api::SaveEdit>();
 }
 
 /// The whole HTTP application for one service graph.
@@ -64,6 +66,10 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/api/w/{sid}/photos/{id}/image", get(crate::staging::server::image))
+        .route(
+            "/api/w/{sid}/photos/{id}/rendered",
+            get(crate::editor::server::rendered),
+        )
         .route("/api/w/{sid}/events", get(crate::handoff::server::events))
         .route(
             "/api/m/{token}/photos",

@@ -77,8 +77,11 @@ pub struct PhotoView {
     pub alex_id: Option<String>,
     /// Where it was (or is being) committed: `media` or `scan_pdf`.
     pub target: Option<String>,
-    /// URL of the image (same origin; needs this browser's session cookie).
+    /// URL of the image as it will be committed (same origin; needs this browser's session
+    /// cookie): the original, or the editor's rendering when the photo has an edit.
     pub image_url: String,
+    /// The photo has a saved edit (crop, rotation or annotations).
+    pub edited: bool,
 }
 
 impl PhotoView {

@@ -82,7 +82,7 @@ pub fn recheck(bytes: &[u8], limits: &RecheckLimits) -> Result<Checked, RecheckE
     encode_to_fit(img, limits)
 }
 
-fn encode_to_fit(mut img: DynamicImage, limits: &RecheckLimits) -> Result<Checked, RecheckError> {
+pub fn encode_to_fit(mut img: DynamicImage, limits: &RecheckLimits) -> Result<Checked, RecheckError> {
     let (w, h) = target_size(img.width(), img.height(), limits.max_long_edge);
     if (w, h) != (img.width(), img.height()) {
         img = img.resize_exact(w, h, FilterType::Lanczos3);

@@ -102,13 +102,26 @@ impl PhotoRecord {
     }
 
     pub fn view(&self, required: &[String], sid: &str) -> PhotoView {
+        // An edited photo shows (and reports the size of) what a commit would send.
+        let edit = self
+            .edit
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<crate::editor::ops::Edit>(j).ok())
+            .filter(|e| !e.ops.is_empty());
+        let (width, height) = edit
+            .as_ref()
+            .map_or((self.width, self.height), |e| e.size_after(self.width, self.height));
+        let image_url = match &edit {
+            Some(e) => format!("/api/w/{sid}/photos/{}/rendered?e={}", self.id, e.fingerprint()),
+            None => format!("/api/w/{sid}/photos/{}/image", self.id),
+        };
         PhotoView {
             id: self.id.clone(),
             state: self.state,
             missing: self.tags.missing(required),
             tags: self.tags.clone(),
-            width: self.width,
-            height: self.height,
+            width,
+            height,
             bytes: self.bytes,
             source: self.source.clone(),
             taken: taken_words(self.taken_at),
@@ -116,7 +129,8 @@ impl PhotoRecord {
             failure_kind: self.failure_kind.clone(),
             alex_id: self.alex_id.clone(),
             target: self.target.clone(),
-            image_url: format!("/api/w/{sid}/photos/{}/image", self.id),
+            image_url,
+            edited: edit.is_some(),
         }
     }
 }

@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 
 use super::{PhotoState, PhotoView, api};
-use crate::{capture::ui::drop_handlers, ui::workspace::Workspace};
+use crate::{
+    capture::ui::drop_handlers,
+    editor::ui::{EditButton, Editor},
+    ui::workspace::Workspace,
+};
 
 /// The badge a thumbnail wears.
 pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
@@ -171,6 +175,7 @@ fn focus_current() {
 #[component]
 pub fn Preview(ws: Workspace) -> impl IntoView {
     let zoomed = RwSignal::new(false);
+    let editing = RwSignal::new(None::<String>);
     let current = move || {
         let id = ws.current.get()?;
         ws.photos.get().into_iter().find(|p| p.id == id)
@@ -179,13 +184,27 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
         {move || current().map(|p| {
             let id = p.id.clone();
             let can_remove = p.state != PhotoState::Committed && p.state != PhotoState::Committing;
+            let edit_id = id.clone();
+            let can_edit = matches!(p.state, PhotoState::Staged | PhotoState::Failed);
             view! {
                 <figure class="preview" class:zoomed=move || zoomed.get()>
+                    <Show when=move || can_edit>
+                        {
+                            let id = edit_id.clone();
+                            view! { <EditButton editing id=id.clone() /> }
+                        }
+                    </Show>
                     <div class="preview-image">
                         <img src=p.image_url.clone() alt=format!("Photo: {}", describe(&p)) />
                     </div>
                     <figcaption>
-                        <span>{format!("{} × {} px, {} KB, taken {}", p.width, p.height, p.bytes / 1024, p.taken)}</span>
+                        <span>
+                            {if p.edited {
+                                format!("{} × {} px, edited (the original is kept), taken {}", p.width, p.height, p.taken)
+                            } else {
+                                format!("{} × {} px, {} KB, taken {}", p.width, p.height, p.bytes / 1024, p.taken)
+                            }}
+                        </span>
                         {p.failure.clone().map(|f| view! { <span class="error" role="alert">{f}</span> })}
                         <button
                             type="button"
@@ -209,5 +228,6 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                 </figure>
             }
         })}
+        <Editor ws editing />
     }
 }

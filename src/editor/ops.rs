@@ -1,0 +1,439 @@
+//! The editor's description of an edit: an ordered list of operations over the staged original.
+//! Shared by the browser (the overlay while a gesture is in progress) and the server (which
+//! renders the committed image), so both use the same geometry.
+//!
+//! Every coordinate is a fraction (0..1) of the image *as it is after the previous operations*.
+
+use serde::{Deserialize, Serialize};
+
+/// At most this many operations in one edit.
+pub const MAX_OPS: usize = 200;
+/// At most this many points in one freehand stroke.
+pub const MAX_POINTS: usize = 2000;
+/// At most this many characters in one text label.
+pub const MAX_TEXT: usize = 80;
+/// No side of the edited image may be smaller than this.
+pub const MIN_SIDE: u32 = 16;
+
+/// A point as fractions of the current image's width and height.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Pt {
+    pub fn new(x: f64, y: f64) -> Self {
+        Pt { x, y }
+    }
+}
+
+/// Annotation colours chosen to show on any skin tone (each drawn over a dark halo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    #[default]
+    Green,
+    Cyan,
+    Yellow,
+}
+
+impl Colour {
+    pub const ALL: [Colour; 3] = [Colour::Green, Colour::Cyan, Colour::Yellow];
+
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            Colour::Green => [0x00, 0xE6, 0x76],
+            Colour::Cyan => [0x00, 0xB0, 0xFF],
+            Colour::Yellow => [0xFF, 0xEA, 0x00],
+        }
+    }
+
+    pub fn hex(self) -> String {
+        let [r, g, b] = self.rgb();
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Colour::Green => "Green",
+            Colour::Cyan => "Blue",
+            Colour::Yellow => "Yellow",
+        }
+    }
+}
+
+/// The halo drawn under every stroke: near-black, mostly opaque.
+pub const HALO_RGBA: [u8; 4] = [0x10, 0x10, 0x10, 0xD0];
+
+/// One editing step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// +1 = 90° clockwise, -1 = 90° anticlockwise.
+    Rotate {
+        quarter_turns: i8,
+    },
+    Crop {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+    },
+    Arrow {
+        from: Pt,
+        to: Pt,
+        colour: Colour,
+    },
+    /// An ellipse inside this bounding box.
+    Ellipse {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        colour: Colour,
+    },
+    Freehand {
+        points: Vec<Pt>,
+        colour: Colour,
+    },
+    /// A label centred on `at`.
+    Text {
+        at: Pt,
+        text: String,
+        colour: Colour,
+    },
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Rotate { .. } => "rotate",
+            Op::Crop { .. } => "crop",
+            Op::Arrow { .. } => "arrow",
+            Op::Ellipse { .. } => "ellipse",
+            Op::Freehand { .. } => "freehand",
+            Op::Text { .. } => "text",
+        }
+    }
+
+    /// The size of a `w`×`h` image after this operation.
+    pub fn size_after(&self, w: u32, h: u32) -> (u32, u32) {
+        match self {
+            Op::Rotate { quarter_turns } if quarter_turns.rem_euclid(2) == 1 => (h, w),
+            Op::Crop { x, y, w: cw, h: ch } => {
+                let r = crop_rect(w, h, *x, *y, *cw, *ch);
+                (r.2, r.3)
+            }
+            _ => (w, h),
+        }
+    }
+}
+
+/// A crop in pixels of a `w`×`h` image: (left, top, width, height), at least 1×1, inside it.
+pub fn crop_rect(w: u32, h: u32, x: f64, y: f64, cw: f64, ch: f64) -> (u32, u32, u32, u32) {
+    let edge = |v: f64, size: u32| ((v.clamp(0.0, 1.0) * size as f64).round() as u32).min(size);
+    let (x0, y0) = (edge(x, w).min(w.saturating_sub(1)), edge(y, h).min(h.saturating_sub(1)));
+    let (x1, y1) = (edge(x + cw, w).max(x0 + 1), edge(y + ch, h).max(y0 + 1));
+    (x0, y0, x1 - x0, y1 - y0)
+}
+
+/// The edit saved for one photo.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Edit {
+    pub ops: Vec<Op>,
+}
+
+/// Why an edit cannot be saved, in words for the GP.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("This photo has too many edits (at most {MAX_OPS}). Undo some, or reset to the original.")]
+    TooManyOps,
+    #[error("That drawing is too long. Draw it in shorter strokes.")]
+    TooManyPoints,
+    #[error("A label can be at most {MAX_TEXT} characters.")]
+    TextTooLong,
+    #[error("A label needs some text.")]
+    TextEmpty,
+    #[error("Part of the edit lies outside the photo.")]
+    OutOfBounds,
+    #[error("That crop is too small to keep.")]
+    CropTooSmall,
+    #[error("A rotation must be a quarter, half or three-quarter turn.")]
+    BadRotation,
+}
+
+fn unit(v: f64) -> bool {
+    v.is_finite() && (0.0..=1.0).contains(&v)
+}
+
+fn unit_pt(p: &Pt) -> bool {
+    unit(p.x) && unit(p.y)
+}
+
+impl Edit {
+    /// The size of a `w`×`h` original after every operation (before any fit to the byte limit).
+    pub fn size_after(&self, w: u32, h: u32) -> (u32, u32) {
+        self.ops.iter().fold((w, h), |(w, h), op| op.size_after(w, h))
+    }
+
+    /// Checks the edit against its limits for a `w`×`h` original.
+    pub fn validate(&self, w: u32, h: u32) -> Result<(), EditError> {
+        if self.ops.len() > MAX_OPS {
+            return Err(EditError::TooManyOps);
+        }
+        let (mut w, mut h) = (w, h);
+        for op in &self.ops {
+            match op {
+                Op::Rotate { quarter_turns } => {
+                    if !(-3..=3).contains(quarter_turns) || *quarter_turns == 0 {
+                        return Err(EditError::BadRotation);
+                    }
+                }
+                Op::Crop { x, y, w: cw, h: ch } | Op::Ellipse { x, y, w: cw, h: ch, .. } => {
+                    if ![*x, *y, *cw, *ch].into_iter().all(unit) || x + cw > 1.0 + 1e-9 || y + ch > 1.0 + 1e-9 {
+                        return Err(EditError::OutOfBounds);
+                    }
+                    if matches!(op, Op::Crop { .. }) && (*cw <= 0.0 || *ch <= 0.0) {
+                        return Err(EditError::CropTooSmall);
+                    }
+                }
+                Op::Arrow { from, to, .. } => {
+                    if !unit_pt(from) || !unit_pt(to) {
+                        return Err(EditError::OutOfBounds);
+                    }
+                }
+                Op::Freehand { points, .. } => {
+                    if points.len() > MAX_POINTS {
+                        return Err(EditError::TooManyPoints);
+                    }
+                    if !points.iter().all(unit_pt) {
+                        return Err(EditError::OutOfBounds);
+                    }
+                }
+                Op::Text { at, text, .. } => {
+                    if text.chars().count() > MAX_TEXT {
+                        return Err(EditError::TextTooLong);
+                    }
+                    if text.trim().is_empty() {
+                        return Err(EditError::TextEmpty);
+                    }
+                    if !unit_pt(at) {
+                        return Err(EditError::OutOfBounds);
+                    }
+                }
+            }
+            (w, h) = op.size_after(w, h);
+            if w < MIN_SIDE || h < MIN_SIDE {
+                return Err(EditError::CropTooSmall);
+            }
+        }
+        Ok(())
+    }
+
+    /// "3 operations: rotate, crop, arrow" — for the audit trail (never the GP's text).
+    pub fn summary(&self) -> String {
+        if self.ops.is_empty() {
+            return "reset to original".into();
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for op in &self.ops {
+            if !names.contains(&op.name()) {
+                names.push(op.name());
+            }
+        }
+        let n = self.ops.len();
+        format!("{n} operation{}: {}", if n == 1 { "" } else { "s" }, names.join(", "))
+    }
+
+    /// A short, stable fingerprint of the edit (FNV-1a of its JSON), for image URLs that
+    /// change exactly when the edit does.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in json.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// The long edge of a `w`×`h` image.
+fn long_edge(w: f64, h: f64) -> f64 {
+    w.max(h)
+}
+
+/// Width in pixels of an annotation stroke on a `w`×`h` image.
+pub fn stroke_px(w: f64, h: f64) -> f64 {
+    (long_edge(w, h) * 0.006).max(3.0)
+}
+
+/// Width in pixels of the dark halo drawn under a stroke of width `stroke`.
+pub fn halo_px(stroke: f64) -> f64 {
+    stroke + 2.0 * (stroke * 0.4).max(2.0)
+}
+
+/// Height in pixels (em size) of label text on a `w`×`h` image.
+pub fn text_px(w: f64, h: f64) -> f64 {
+    (long_edge(w, h) * 0.04).max(12.0)
+}
+
+/// Width in pixels of the halo around label text of size `size`.
+pub fn text_halo_px(size: f64) -> f64 {
+    (size * 0.16).max(3.0)
+}
+
+/// An arrow in pixels: the shaft (from → base of the head) and the head triangle (tip, left,
+/// right). A very short arrow is all head.
+pub fn arrow_geometry(from: (f64, f64), to: (f64, f64), stroke: f64) -> ((f64, f64), [(f64, f64); 3]) {
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+    let (ux, uy) = (dx / len, dy / len);
+    let head = (stroke * 4.5).min(len * 0.6).max(stroke * 1.5);
+    let half = head * 0.55;
+    let base = (to.0 - ux * head, to.1 - uy * head);
+    let left = (base.0 - uy * half, base.1 + ux * half);
+    let right = (base.0 + uy * half, base.1 - ux * half);
+    // The shaft stops inside the head so its end cap never pokes out of the tip.
+    let shaft_end = (to.0 - ux * head * 0.7, to.1 - uy * head * 0.7);
+    (shaft_end, [to, left, right])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrow() -> Op {
+        Op::Arrow {
+            from: Pt::new(0.1, 0.1),
+            to: Pt::new(0.9, 0.5),
+            colour: Colour::Green,
+        }
+    }
+
+    #[test]
+    fn sizes_follow_rotations_and_crops_in_order() {
+        let edit = Edit {
+            ops: vec![
+                Op::Crop {
+                    x: 0.15,
+                    y: 0.15,
+                    w: 0.7,
+                    h: 0.7,
+                },
+                Op::Rotate { quarter_turns: 1 },
+                arrow(),
+            ],
+        };
+        assert_eq!(edit.size_after(1200, 900), (630, 840));
+        assert_eq!(Op::Rotate { quarter_turns: 2 }.size_after(4, 3), (4, 3));
+        assert_eq!(Op::Rotate { quarter_turns: -1 }.size_after(4, 3), (3, 4));
+        assert!(edit.validate(1200, 900).is_ok());
+    }
+
+    #[test]
+    fn crop_rect_stays_inside() {
+        assert_eq!(crop_rect(100, 50, 0.0, 0.0, 1.0, 1.0), (0, 0, 100, 50));
+        assert_eq!(crop_rect(100, 50, 0.999, 0.999, 0.001, 0.001), (99, 49, 1, 1));
+        assert_eq!(crop_rect(100, 50, 0.25, 0.5, 0.5, 0.5), (25, 25, 50, 25));
+    }
+
+    #[test]
+    fn validation_explains_what_is_wrong() {
+        let v = |op: Op| Edit { ops: vec![op] }.validate(1000, 800);
+        assert_eq!(
+            v(Op::Crop {
+                x: 0.0,
+                y: 0.0,
+                w: 0.01,
+                h: 0.5
+            }),
+            Err(EditError::CropTooSmall)
+        );
+        assert_eq!(
+            v(Op::Crop {
+                x: 0.6,
+                y: 0.0,
+                w: 0.5,
+                h: 0.5
+            }),
+            Err(EditError::OutOfBounds)
+        );
+        assert_eq!(
+            v(Op::Arrow {
+                from: Pt::new(f64::NAN, 0.0),
+                to: Pt::new(0.5, 0.5),
+                colour: Colour::Cyan
+            }),
+            Err(EditError::OutOfBounds)
+        );
+        assert_eq!(v(Op::Rotate { quarter_turns: 4 }), Err(EditError::BadRotation));
+        let text = |t: &str| Op::Text {
+            at: Pt::new(0.5, 0.5),
+            text: t.into(),
+            colour: Colour::Yellow,
+        };
+        assert_eq!(v(text(&"x".repeat(81))), Err(EditError::TextTooLong));
+        assert_eq!(v(text("  ")), Err(EditError::TextEmpty));
+        assert!(v(text(&"é".repeat(80))).is_ok());
+        let points = vec![Pt::new(0.5, 0.5); MAX_POINTS + 1];
+        assert_eq!(
+            v(Op::Freehand {
+                points,
+                colour: Colour::Green
+            }),
+            Err(EditError::TooManyPoints)
+        );
+        let many = Edit {
+            ops: vec![arrow(); MAX_OPS + 1],
+        };
+        assert_eq!(many.validate(100, 100), Err(EditError::TooManyOps));
+        assert!(EditError::TooManyOps.to_string().contains("reset to the original"));
+    }
+
+    #[test]
+    fn summary_names_kinds_not_text() {
+        let edit = Edit {
+            ops: vec![
+                Op::Rotate { quarter_turns: 1 },
+                Op::Crop {
+                    x: 0.1,
+                    y: 0.1,
+                    w: 0.5,
+                    h: 0.5,
+                },
+                Op::Text {
+                    at: Pt::new(0.5, 0.5),
+                    text: "Mrs Smith's mole".into(),
+                    colour: Colour::Green,
+                },
+            ],
+        };
+        assert_eq!(edit.summary(), "3 operations: rotate, crop, text");
+        assert!(!edit.summary().contains("Smith"));
+        assert_eq!(Edit::default().summary(), "reset to original");
+    }
+
+    #[test]
+    fn json_shape_and_fingerprint_are_stable() {
+        let edit = Edit {
+            ops: vec![Op::Rotate { quarter_turns: -1 }],
+        };
+        let json = serde_json::to_string(&edit).unwrap();
+        assert_eq!(json, r#"{"ops":[{"op":"rotate","quarter_turns":-1}]}"#);
+        assert_eq!(serde_json::from_str::<Edit>(&json).unwrap(), edit);
+        assert_eq!(edit.fingerprint(), edit.clone().fingerprint());
+        assert_ne!(edit.fingerprint(), Edit::default().fingerprint());
+    }
+
+    #[test]
+    fn arrow_head_points_at_the_tip() {
+        let (shaft_end, [tip, l, r]) = arrow_geometry((0.0, 0.0), (100.0, 0.0), 4.0);
+        assert_eq!(tip, (100.0, 0.0));
+        assert!(shaft_end.0 < 100.0 && shaft_end.0 > 80.0);
+        assert!((l.0 - r.0).abs() < 1e-9 && (l.1 + r.1).abs() < 1e-9);
+        assert!(stroke_px(1920.0, 1440.0) > 10.0 && stroke_px(100.0, 100.0) >= 3.0);
+        assert!(halo_px(4.0) > 4.0);
+    }
+}
