@@ -348,11 +348,8 @@ pub fn lines(r: &PhotoRecord, session: &LaunchSession) -> Vec<(String, String)> 
     }
     let how = if r.source == "phone" { "phone" } else { "desktop" };
     out.push(("Taken".into(), format!("{} ({how})", taken_words(r.taken_at))));
-    if r.edit.is_some() {
-        out.push((
-            "Edited".into(),
-            "Cropped, rotated or annotated in Clinical Images".into(),
-        ));
+    if let Ok(Some(edit)) = crate::editor::server::edit_of(r) {
+        out.push(("Edited".into(), format!("in Clinical Images ({})", edit.summary())));
     }
     if let Some(words) = session
         .consent
