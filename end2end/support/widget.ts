@@ -1,8 +1,8 @@
 // Opening the widget as a GP does: launch through /launch, then record consent.
-import { APIRequestContext, Page, expect } from '@playwright/test';
+import { APIRequestContext, FrameLocator, Page, expect } from '@playwright/test';
 import { launchFor } from './sim';
 
-export async function recordConsent(page: Page, kind = 'Verbal consent') {
+export async function recordConsent(page: Page | FrameLocator, kind = 'Verbal consent') {
   await page.getByRole('group', { name: 'How did the patient consent?' }).getByLabel(kind).check();
   await page.getByRole('button', { name: 'Record consent' }).click();
   await expect(page.getByRole('button', { name: 'Add photos' })).toBeEnabled();
@@ -34,7 +34,7 @@ export function thumbs(page: Page) {
   return page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option');
 }
 
-export async function tagCurrent(page: Page, site: string, side: string, type: string) {
+export async function tagCurrent(page: Page | FrameLocator, site: string, side: string, type: string) {
   const site_ = page.getByLabel('Body site');
   await site_.fill(site);
   await site_.press('Tab');

@@ -4,7 +4,7 @@ import { test, expect, Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { received } from '../support/sim';
 import { jpegSize } from '../support/images';
-import { openWidget } from '../support/widget';
+import { openWidget, tagCurrent } from '../support/widget';
 
 const SKIN = [205, 150, 125];
 const GREEN = [0x00, 0xe6, 0x76];
@@ -37,14 +37,6 @@ async function pixels(page: Page, jpeg: Buffer, points: [number, number][]): Pro
 }
 
 const near = (a: number[], b: number[], tol: number) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
-
-async function tagCurrent(page: Page) {
-  const site = page.getByLabel('Body site');
-  await site.fill('Forearm');
-  await site.press('Tab');
-  await page.getByRole('group', { name: /Laterality/ }).getByLabel('Left', { exact: true }).check();
-  await page.getByRole('group', { name: /Image type/ }).getByLabel('Lesion', { exact: true }).check();
-}
 
 test('crop + rotate + arrow → reload keeps the edit → commit sends exactly the rendered image', async ({ page, request }) => {
   const errors: string[] = [];
@@ -114,7 +106,7 @@ test('crop + rotate + arrow → reload keeps the edit → commit sends exactly t
   const preview = Buffer.from(await shown.body());
   expect(jpegSize(preview)).toEqual({ width: 630, height: 840 });
 
-  await tagCurrent(page);
+  await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
   await page.getByRole('button', { name: 'Commit all ready photos (1)' }).click();
   await page.getByRole('alertdialog', { name: 'Commit photos to Medtech' }).getByRole('button', { name: 'Commit' }).click();
   await expect(thumbs.filter({ hasText: 'Saved to Medtech' })).toHaveCount(1, { timeout: 30_000 });
