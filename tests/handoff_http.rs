@@ -386,15 +386,7 @@ async fn consent_comes_before_photos_and_travels_with_them() {
         notes.contains(&"Consent not obtainable: Patient sedated; next of kin agreed"),
         "{notes:?}"
     );
-    let rows: Value = app::http()
-        .get(app::url(&srv, &format!("/api/audit?session={}", d.sid)))
-        .bearer_auth("ops")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rows = app::audit_where(&srv, &format!("session={}", d.sid)).await;
     assert_eq!(rows[0]["event"], "consent");
     assert_eq!(rows[0]["detail"], "not_obtainable");
     srv.stop().await;

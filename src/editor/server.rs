@@ -10,12 +10,11 @@ use axum::{
 use super::{ops::Edit, render};
 use crate::{
     error::{AppError, ErrorKind},
-    launch::server::authorise_headers,
     server::state::AppState,
     staging::{
         recheck::RecheckLimits,
-        server::{error_response, store_error},
-        store::{PhotoRecord, StoreError},
+        server::{error_response, staged_record},
+        store::PhotoRecord,
     },
 };
 
@@ -145,14 +144,7 @@ pub async fn rendered(
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let session = authorise_headers(&state, &sid, &headers).await?;
-        let record = state
-            .photos
-            .get(&session.id, &id)
-            .await
-            .map_err(store_error)?
-            .filter(|r| !r.blob_key.is_empty())
-            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        let record = staged_record(&state, &sid, &id, &headers).await?;
         committed_image(&state, &record).await
     }
     .await;

@@ -223,6 +223,23 @@ pub struct PhotoEvent {
     pub record: PhotoRecord,
 }
 
+/// A photo of session `sid` whose image is still held, for the browser that opened the session.
+pub async fn staged_record(
+    state: &AppState,
+    sid: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<PhotoRecord, AppError> {
+    let session = authorise_headers(state, sid, headers).await?;
+    state
+        .photos
+        .get(&session.id, id)
+        .await
+        .map_err(store_error)?
+        .filter(|r| !r.blob_key.is_empty())
+        .ok_or_else(|| store_error(StoreError::NotFound))
+}
+
 /// `GET /api/w/{sid}/photos/{id}/image` — the staged JPEG, for this session's browser only.
 pub async fn image(
     State(state): State<AppState>,
@@ -230,14 +247,7 @@ pub async fn image(
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let session = authorise_headers(&state, &sid, &headers).await?;
-        let record = state
-            .photos
-            .get(&session.id, &id)
-            .await
-            .map_err(store_error)?
-            .filter(|r| !r.blob_key.is_empty())
-            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        let record = staged_record(&state, &sid, &id, &headers).await?;
         state.photos.image(&record).await.map_err(store_error)
     }
     .await;

@@ -186,8 +186,13 @@ pub async fn commit(app: &Running, d: &Desktop, id: &str) -> (u16, serde_json::V
 
 /// The audit entries of one photo, oldest first (the app must run with `OPS_TOKEN=ops`).
 pub async fn audit(app: &Running, photo: &str) -> serde_json::Value {
+    audit_where(app, &format!("photo={photo}")).await
+}
+
+/// The audit entries matching `query` (e.g. `session=…`), oldest first (needs `OPS_TOKEN=ops`).
+pub async fn audit_where(app: &Running, query: &str) -> serde_json::Value {
     http()
-        .get(url(app, &format!("/api/audit?photo={photo}")))
+        .get(url(app, &format!("/api/audit?{query}")))
         .bearer_auth("ops")
         .send()
         .await
