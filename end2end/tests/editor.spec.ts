@@ -167,3 +167,42 @@ test('rotate and a typed label; reset to original, redo brings them back; Escape
   await page.getByRole('button', { name: 'Edit photo' }).click();
   await expect(status).toContainText('2 changes · 600 × 800 px · saved');
 });
+
+test('a tool chosen while a crop is still rendering starts on the cropped photo', async ({ page, request }) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await openWidget(page, request, 'ZZZ0032');
+  await page.getByLabel('Choose photo files').setInputFiles([
+    { name: 'plain.jpg', mimeType: 'image/jpeg', buffer: await plainJpeg(page, 1200, 900) },
+  ]);
+  const thumbs = page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option');
+  await expect(thumbs).toHaveCount(1, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Edit photo' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit photo' });
+  const status = dialog.getByRole('status');
+  await expect(status).toContainText('Original photo');
+  // Hold the cropped rendering back until the ellipse tool has been chosen.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/rendered?**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await dialog.getByRole('button', { name: 'Crop', exact: true }).click();
+  await page.keyboard.press('Enter');
+  await expect(status).toContainText('1 change · 1200 × 900 px');
+  // Before the cropped photo is on show: the ellipse's starting shape must follow it once it is.
+  await dialog.getByRole('button', { name: 'Ellipse' }).click();
+  release();
+  await expect(status).toContainText('1 change · 840 × 630 px · saved');
+  await page.keyboard.press('Enter');
+  await expect(status).toContainText('2 changes · 840 × 630 px · saved');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toHaveCount(0);
+  const src = await thumbs.first().locator('img').getAttribute('src');
+  const shown = Buffer.from(await (await page.request.get(src!)).body());
+  // The centred ellipse spans 35%–65% of the cropped photo: its left edge crosses the middle row.
+  const edge: [number, number][] = [-3, -2, -1, 0, 1, 2, 3].map((d) => [Math.round(840 * 0.35) + d, 315] as [number, number]);
+  const got = await pixels(page, shown, [...edge, [420, 450]]);
+  expect(got.slice(0, 7).some((p) => near(p, GREEN, 50)), JSON.stringify(got)).toBe(true);
+  expect(near(got[7], SKIN, 16), 'inside the ellipse is untouched').toBe(true);
+});

@@ -203,6 +203,7 @@ impl Ed {
     /// Turns the shape on show into an operation.
     pub fn apply(&self) {
         if !self.can_draw() {
+            self.error.set(Some(super::ui::STILL_UPDATING.into()));
             return;
         }
         let (tool, colour, label) = (

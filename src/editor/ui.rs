@@ -18,6 +18,9 @@ use super::{
 };
 use crate::ui::workspace::Workspace;
 
+/// Said when the GP draws or applies before the last rotation or crop is on show.
+pub const STILL_UPDATING: &str = "One moment: the photo is still updating. Try again when it has changed.";
+
 /// The "Edit photo" button and the editor it opens (for photos that can still change).
 #[component]
 pub fn EditButton(editing: RwSignal<Option<String>>, id: String) -> impl IntoView {
@@ -105,13 +108,24 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
     });
     let on_load = move |_| {
         if let Some(el) = img.get_untracked() {
-            ed.size.set((el.natural_width() as f64, el.natural_height() as f64));
+            let size = (el.natural_width() as f64, el.natural_height() as f64);
+            if size != ed.size.get_untracked() {
+                // A rotation or crop changed the picture: a tool's starting shape was placed on
+                // the old one, so place it again.
+                ed.size.set(size);
+                let tool = ed.tool.get_untracked();
+                ed.draft
+                    .set(canvas::default_draft(tool, ed.ratio.get_untracked(), size.0, size.1));
+            }
         }
         let saved = ed.saved.get_untracked();
         if ed.ops.with_untracked(|o| *o == saved) {
             ed.pending.set(Vec::new());
         }
         ed.shown.set(Some(saved));
+        if ed.error.get_untracked().as_deref() == Some(STILL_UPDATING) {
+            ed.error.set(None);
+        }
         measure();
     };
     let on_error = move |_| {
@@ -122,7 +136,11 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
     };
     let pointer = move |e: leptos::ev::PointerEvent, phase: Phase| {
         let tool = ed.tool.get_untracked();
-        if tool == Tool::None || (phase == Phase::Down && !ed.can_draw()) {
+        if tool == Tool::None {
+            return;
+        }
+        if phase == Phase::Down && !ed.can_draw() {
+            ed.error.set(Some(STILL_UPDATING.into()));
             return;
         }
         let (w, h) = ed.size.get_untracked();
