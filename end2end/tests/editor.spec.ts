@@ -192,6 +192,14 @@ test('a tool chosen while a crop is still rendering starts on the cropped photo'
   await expect(status).toContainText('1 change · 1200 × 900 px');
   // Before the cropped photo is on show: the ellipse's starting shape must follow it once it is.
   await dialog.getByRole('button', { name: 'Ellipse' }).click();
+  // Drawing on the old picture is refused with a reason, not silently dropped.
+  const a = (await dialog.getByRole('img', { name: /Drawing area/ }).boundingBox())!;
+  await page.mouse.move(a.x + a.width * 0.3, a.y + a.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width * 0.4, a.y + a.height * 0.4, { steps: 3 });
+  await page.mouse.up();
+  await expect(dialog).toContainText('the photo is still updating');
+  await expect(status).toContainText('1 change · 1200 × 900 px');
   release();
   await expect(status).toContainText('1 change · 840 × 630 px · saved');
   await page.keyboard.press('Enter');

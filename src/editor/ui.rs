@@ -123,9 +123,6 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             ed.pending.set(Vec::new());
         }
         ed.shown.set(Some(saved));
-        if ed.error.get_untracked().as_deref() == Some(STILL_UPDATING) {
-            ed.error.set(None);
-        }
         measure();
     };
     let on_error = move |_| {
@@ -139,9 +136,14 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
         if tool == Tool::None {
             return;
         }
-        if phase == Phase::Down && !ed.can_draw() {
-            ed.error.set(Some(STILL_UPDATING.into()));
-            return;
+        if phase == Phase::Down {
+            if !ed.can_draw() {
+                ed.error.set(Some(STILL_UPDATING.into()));
+                return;
+            }
+            if ed.error.get_untracked().as_deref() == Some(STILL_UPDATING) {
+                ed.error.set(None);
+            }
         }
         let (w, h) = ed.size.get_untracked();
         let Some(p) = image_point(&e, w, h) else { return };
