@@ -29,6 +29,10 @@ pub struct Settings {
     pub scan_max_bytes: u64,
     pub public_url: String,
     pub handoff_guess_limit: u32,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the real client; from
+    /// anyone else the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub handoff_ttl_minutes: u64,
     pub launch_session_hours: u64,
     pub retention_hours: u64,

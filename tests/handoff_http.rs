@@ -106,6 +106,47 @@ async fn expired_and_revoked_links_say_so() {
     srv.stop().await;
 }
 
+/// Redeems a code as a phone behind the reverse proxy, which forwards for `client`.
+async fn redeem_via_proxy(srv: &clinical_images::server::Running, client: &str, code: &str) -> (u16, Value) {
+    let res = app::http()
+        .post(app::url(srv, "/api/handoff/redeem"))
+        .header("x-forwarded-for", client)
+        .form(&[("code", code)])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_guesses_are_counted_per_forwarded_client() {
+    let srv = app::start_with(&[("APP_TRUSTED_PROXIES", "127.0.0.1")], &[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let (_, code) = start_handoff(&srv, &d).await;
+    for _ in 0..10 {
+        assert_eq!(redeem_via_proxy(&srv, "203.0.113.7", "ZZZZ-ZZZZ").await.0, 400);
+    }
+    let (status, e) = redeem_via_proxy(&srv, "203.0.113.7", &code).await;
+    assert_eq!(status, 400);
+    assert!(
+        e["message"].as_str().unwrap().starts_with("Too many wrong codes"),
+        "{e}"
+    );
+    // Another phone behind the same proxy is not locked out by the first one's guesses…
+    let (status, token) = redeem_via_proxy(&srv, "198.51.100.23", &code).await;
+    assert_eq!(status, 200, "{token}");
+    // …and a client cannot pick a fresh address by writing the header itself.
+    let (status, _) = redeem_via_proxy(&srv, "192.0.2.1, 203.0.113.7", "ZZZZ-ZZZZ").await;
+    assert_eq!(status, 400);
+    let (_, e) = redeem_via_proxy(&srv, "192.0.2.1, 203.0.113.7", "ZZZZ-ZZZZ").await;
+    assert!(
+        e["message"].as_str().unwrap().starts_with("Too many wrong codes"),
+        "{e}"
+    );
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn codes_redeem_once_and_guessing_is_limited() {
     let srv = app::start(&[]).await;

@@ -34,7 +34,7 @@ pub async fn stop_handoff(sid: String) -> Result<(), AppError> {
 pub async fn redeem_code(code: String) -> Result<String, AppError> {
     use crate::{error::with_status, server::state::app_state};
     let state = app_state().map_err(|_| AppError::internal())?;
-    let ip = super::server::client_ip().await;
+    let ip = super::server::client_ip(&state.settings.trusted_proxies).await;
     super::server::redeem(&state, ip, &code).await.map_err(with_status)
 }
 
@@ -43,7 +43,7 @@ pub async fn redeem_code(code: String) -> Result<String, AppError> {
 pub async fn mobile_session(token: String) -> Result<MobileView, AppError> {
     use crate::{error::with_status, server::state::app_state};
     let state = app_state().map_err(|_| AppError::internal())?;
-    let ip = super::server::client_ip().await;
+    let ip = super::server::client_ip(&state.settings.trusted_proxies).await;
     super::server::mobile_view(&state, ip, &token)
         .await
         .map_err(with_status)

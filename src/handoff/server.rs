@@ -220,12 +220,39 @@ impl GuessLimiter {
     }
 }
 
-/// The caller's address as the socket saw it.
-pub async fn client_ip() -> IpAddr {
-    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+/// The caller's address: the socket's, or — when the socket is a trusted reverse proxy — the
+/// client that proxy (and any trusted proxy before it) forwarded for.
+pub async fn client_ip(trusted: &[IpAddr]) -> IpAddr {
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
         .await
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    forwarded_client(peer, &forwarded.join(","), trusted)
+}
+
+/// Walks `X-Forwarded-For` from the nearest hop back: the first address that is not a trusted
+/// proxy is the client (anything further left could have been written by the client itself).
+pub fn forwarded_client(peer: IpAddr, forwarded_for: &str, trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    for hop in forwarded_for.rsplit(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let Ok(ip) = hop.parse::<IpAddr>() else { break };
+        client = ip;
+        if !trusted.contains(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// A typed code → a fresh link token for the same session (the code is used up).
@@ -334,6 +361,26 @@ fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_as_far_as_the_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.5"), ip("10.0.0.6")];
+        let peer = ip("10.0.0.5");
+        assert_eq!(forwarded_client(peer, "203.0.113.7", &proxies), ip("203.0.113.7"));
+        // A client that writes its own header cannot choose its address: the nearest untrusted hop counts.
+        assert_eq!(
+            forwarded_client(peer, "1.2.3.4, 203.0.113.7", &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(peer, "203.0.113.7, 10.0.0.6", &proxies),
+            ip("203.0.113.7")
+        );
+        // Nothing usable: the proxy itself.
+        assert_eq!(forwarded_client(peer, "", &proxies), peer);
+        assert_eq!(forwarded_client(peer, "garbage", &proxies), peer);
+    }
 
     #[test]
     fn limiter_counts_per_address_and_in_all() {
