@@ -163,6 +163,11 @@ async fn three_tagged_photos_become_one_pdf_in_the_inbox_scan_folder() {
         "identity printed"
     );
 
+    // Too many at once, or none, is refused before anything is read.
+    let (status, e) = commit_scan(&srv, &d, &vec![ids[0].clone(); 51], false).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("between 1 and 50"), "{e}");
+
     // Committing again sends nothing.
     let (status, _) = commit_scan(&srv, &d, &ids, false).await;
     assert_eq!(status, 200);

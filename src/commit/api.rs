@@ -18,6 +18,10 @@ pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Resu
         .map_err(with_status)
 }
 
+/// Most photos one Scan request takes (they are all held in memory while the PDFs are made);
+/// the commit bar sends more in batches of this size.
+pub const SCAN_BATCH: usize = 50;
+
 /// Sends photos to Medtech as PDF documents in the patient's Inbox Scan folder (split when one
 /// would be too large). Answers every photo touched. Committed photos are skipped; a document
 /// whose arrival Medtech did not confirm is resent, byte for byte, only with `resend_unknown`.

@@ -30,6 +30,7 @@ use crate::{
 };
 
 pub const TARGET: &str = "scan_pdf";
+use super::api::SCAN_BATCH;
 
 /// Commits the photos `ids` as Inbox-Scan PDFs. Answers every photo touched, as it now is
 /// (including the other photos of a document that was resent).
@@ -53,10 +54,10 @@ pub async fn commit_scan(
              Open Clinical Images again from Medtech.",
         ));
     };
-    if ids.is_empty() || ids.len() > 200 {
+    if ids.is_empty() || ids.len() > SCAN_BATCH {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
-            "Choose between 1 and 200 photos to send.",
+            format!("Choose between 1 and {SCAN_BATCH} photos to send at once."),
         ));
     }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{commit_photo, commit_scan};
+use super::api::{SCAN_BATCH, commit_photo, commit_scan};
 use crate::{
     staging::{PhotoState, PhotoView},
     ui::workspace::Workspace,
@@ -72,15 +72,17 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
     leptos::task::spawn_local(async move {
         for (target, ids) in groups {
             if target == SCAN {
-                let n = ids.len();
-                progress.set(Some(format!(
-                    "Making the PDF of {n} photo{} and sending it to Medtech…",
-                    if n == 1 { "" } else { "s" }
-                )));
-                mark(&ws, &ids, PhotoState::Committing, None);
-                match commit_scan(ws.sid(), ids.clone(), resend_unknown).await {
-                    Ok(views) => ws.upsert(views),
-                    Err(e) => mark(&ws, &ids, PhotoState::Failed, Some(&e.message)),
+                for batch in ids.chunks(SCAN_BATCH) {
+                    let n = batch.len();
+                    progress.set(Some(format!(
+                        "Making the PDF of {n} photo{} and sending it to Medtech…",
+                        if n == 1 { "" } else { "s" }
+                    )));
+                    mark(&ws, batch, PhotoState::Committing, None);
+                    match commit_scan(ws.sid(), batch.to_vec(), resend_unknown).await {
+                        Ok(views) => ws.upsert(views),
+                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
+                    }
                 }
                 continue;
             }
