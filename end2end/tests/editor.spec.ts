@@ -142,10 +142,15 @@ test('rotate and a typed label; reset to original, redo brings them back; Escape
   await expect(page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option')).toHaveCount(1, {
     timeout: 20_000,
   });
+  const behind = page.getByRole('button', { name: 'Add photos', includeHidden: true });
+  const inert = () => behind.evaluate((el) => el.closest('[inert]') !== null);
+  expect(await inert()).toBe(false);
   await page.getByRole('button', { name: 'Edit photo' }).click();
   const dialog = page.getByRole('dialog', { name: 'Edit photo' });
   const status = dialog.getByRole('status');
   await expect(status).toContainText('Original photo · 800 × 600 px · saved');
+  // Modal: the page behind cannot be reached while the editor is open.
+  expect(await inert()).toBe(true);
   await dialog.getByRole('button', { name: 'Rotate left' }).click();
   await expect(status).toContainText('1 change · 600 × 800 px · saved');
   // A label by keyboard: the text tool places it at the centre; type and press Enter.
@@ -161,6 +166,7 @@ test('rotate and a typed label; reset to original, redo brings them back; Escape
   // Escape at once: the editor closes only when the last change is saved.
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
+  expect(await inert()).toBe(false);
   await expect(page.locator('figure.preview figcaption')).toContainText('600 × 800 px, edited');
   await page.reload();
   await expect(page.locator('figure.preview figcaption')).toContainText('600 × 800 px, edited');

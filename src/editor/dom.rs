@@ -97,3 +97,33 @@ pub fn outside(e: &leptos::ev::FocusEvent, selector: &str) -> bool {
         false
     }
 }
+
+/// Makes the page outside `el` inert (no focus, clicks or screen-reader access), as a native
+/// modal dialog does. Answers what it changed, for [`release_inert`].
+#[cfg(feature = "hydrate")]
+pub fn inert_outside(el: &web_sys::Element) -> Vec<web_sys::Element> {
+    let mut changed = Vec::new();
+    let mut node = el.clone();
+    while let Some(parent) = node.parent_element() {
+        let mut sibling = parent.first_element_child();
+        while let Some(s) = sibling {
+            if s != node && !s.has_attribute("inert") && s.tag_name() != "SCRIPT" {
+                let _ = s.set_attribute("inert", "");
+                changed.push(s.clone());
+            }
+            sibling = s.next_element_sibling();
+        }
+        if parent.tag_name() == "BODY" {
+            break;
+        }
+        node = parent;
+    }
+    changed
+}
+
+#[cfg(feature = "hydrate")]
+pub fn release_inert(changed: &[web_sys::Element]) {
+    for el in changed {
+        let _ = el.remove_attribute("inert");
+    }
+}

@@ -95,10 +95,22 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
                 focus(".editor");
             }
         });
+        // The page behind is inert while the editor is open, and given back when it closes.
+        // (Held outside the reactive graph, so the cleanup can always give the page back.)
+        let inert = send_wrapper::SendWrapper::new(std::rc::Rc::new(std::cell::RefCell::new(Vec::new())));
+        let held = inert.clone();
+        Effect::new(move || {
+            if let Some(d) = dialog.get() {
+                let mut changed = held.borrow_mut();
+                super::dom::release_inert(&changed);
+                *changed = super::dom::inert_outside(&d);
+            }
+        });
         on_cleanup(move || {
             resize.remove();
             keys.remove();
             trap.remove();
+            super::dom::release_inert(&inert.borrow());
         });
     }
     Effect::new(move || {
