@@ -98,6 +98,12 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
     Ok(image)
 }
 
+/// Drops every kept rendering (patient images held in memory live no longer than a retention
+/// round).
+pub fn forget_renderings() {
+    recent::clear();
+}
+
 /// The last few renderings, by original (sha256), edit (sha256 of its JSON) and limits. The
 /// renderer is deterministic, so a hit is exactly what rendering again would give; it spares
 /// the CPU when the strip, the preview, the editor and the commit ask for the same image.
@@ -125,6 +131,12 @@ mod recent {
             width: hit.1,
             height: hit.2,
         })
+    }
+
+    pub fn clear() {
+        if let Ok(mut recent) = RECENT.lock() {
+            recent.clear();
+        }
     }
 
     pub fn put(key: String, image: &CommitImage) {

@@ -152,6 +152,7 @@ async fn retention(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
+        crate::editor::server::forget_renderings();
         match state.photos.purge(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),
