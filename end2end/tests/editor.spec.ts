@@ -3,7 +3,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { received } from '../support/sim';
-import { jpegSize } from '../support/images';
+import { jpegBase64, jpegSize } from '../support/images';
 import { openWidget, tagCurrent } from '../support/widget';
 
 const SKIN = [205, 150, 125];
@@ -219,4 +219,50 @@ test('a tool chosen while a crop is still rendering starts on the cropped photo'
   const got = await pixels(page, shown, [...edge, [420, 450]]);
   expect(got.slice(0, 7).some((p) => near(p, GREEN, 50)), JSON.stringify(got)).toBe(true);
   expect(near(got[7], SKIN, 16), 'inside the ellipse is untouched').toBe(true);
+});
+
+test('a crop can be resized by its corner and moved by dragging inside it', async ({ page, request }) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await openWidget(page, request, 'ZZZ0016');
+  await page.getByLabel('Choose photo files').setInputFiles([
+    // The test photo has a dark "lesion" centred at (300, 225).
+    { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await jpegBase64(page, 1200, 900), 'base64') },
+  ]);
+  await expect(page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option')).toHaveCount(1, {
+    timeout: 20_000,
+  });
+  await page.getByRole('button', { name: 'Edit photo' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit photo' });
+  const status = dialog.getByRole('status');
+  await expect(status).toContainText('Original photo · 1200 × 900 px · saved');
+  await dialog.getByRole('button', { name: 'Crop', exact: true }).click();
+  const a = (await dialog.getByRole('img', { name: /Drawing area/ }).boundingBox())!;
+  const at = (x: number, y: number) => [a.x + (x / 1200) * a.width, a.y + (y / 900) * a.height] as const;
+  const drag = async (from: readonly [number, number], to: readonly [number, number]) => {
+    await page.mouse.move(...from);
+    await page.mouse.down();
+    await page.mouse.move(...to, { steps: 6 });
+    await page.mouse.up();
+  };
+  // The starting crop is the centred 70% (180,135)–(1020,765): pull its bottom-right corner to
+  // the photo's corner, then drag from inside to move it to the top-left.
+  await drag(at(1020, 765), at(1200, 900));
+  await drag(at(600, 450), at(420, 315));
+  await page.keyboard.press('Enter');
+  await expect(status).toContainText(/1 change · \d+ × \d+ px · saved/);
+  // Pointer positions land on screen pixels: the size is right to within a pixel or two. (A
+  // drag inside taken as a new rectangle would have made it 180 × 135.)
+  const [, w, h] = (await status.textContent())!.match(/(\d+) × (\d+) px/)!.map(Number);
+  expect(Math.abs(w - 1020)).toBeLessThanOrEqual(2);
+  expect(Math.abs(h - 765)).toBeLessThanOrEqual(2);
+  // Moved to the top-left: the lesion is still at (300, 225) in the cropped photo (had the move
+  // been lost, it would be at (120, 90)).
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toHaveCount(0);
+  const src = await page.getByRole('listbox', { name: 'Photos for this patient' }).getByRole('option').first().locator('img').getAttribute('src');
+  const shown = Buffer.from(await (await page.request.get(src!)).body());
+  const [lesion, elsewhere] = await pixels(page, shown, [[300, 225], [120, 90]]);
+  const dark = (p: number[]) => p[0] + p[1] + p[2] < 300;
+  expect(dark(lesion), JSON.stringify(lesion)).toBe(true);
+  expect(dark(elsewhere), JSON.stringify(elsewhere)).toBe(false);
 });

@@ -143,6 +143,50 @@ pub fn drag_rect(a: P, b: P, ratio: Ratio, w: f64, h: f64) -> Draft {
     Draft::Rect { x, y, w: dw, h: dh }
 }
 
+/// What a pointer pressed on a crop rectangle takes hold of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Grab {
+    /// A corner: the opposite corner (which stays put while the grabbed one follows the pointer).
+    Corner(P),
+    /// The inside: the pointer's offset from the top-left corner (the rectangle follows it).
+    Inside(P),
+}
+
+/// How near a corner (in image px, for a `w`×`h` image) a press takes hold of it.
+pub fn corner_reach(w: f64, h: f64) -> f64 {
+    0.04 * w.max(h)
+}
+
+/// What a press at `p` takes hold of on `rect`: a corner first, then the inside, else nothing
+/// (a press outside starts a new rectangle).
+pub fn grab(rect: &Draft, p: P, w: f64, h: f64) -> Option<Grab> {
+    let Draft::Rect { x, y, w: rw, h: rh } = *rect else {
+        return None;
+    };
+    let reach = corner_reach(w, h);
+    let corners = [(x, y), (x + rw, y), (x, y + rh), (x + rw, y + rh)];
+    if let Some(i) = corners
+        .iter()
+        .position(|c| (p.0 - c.0).abs() <= reach && (p.1 - c.1).abs() <= reach)
+    {
+        return Some(Grab::Corner(corners[3 - i]));
+    }
+    (p.0 > x && p.0 < x + rw && p.1 > y && p.1 < y + rh).then_some(Grab::Inside((p.0 - x, p.1 - y)))
+}
+
+/// `rect` moved so that the point held at `offset` follows the pointer `p`, kept inside the image.
+pub fn move_rect(rect: &Draft, offset: P, p: P, w: f64, h: f64) -> Draft {
+    match *rect {
+        Draft::Rect { w: rw, h: rh, .. } => Draft::Rect {
+            x: (p.0 - offset.0).clamp(0.0, (w - rw).max(0.0)),
+            y: (p.1 - offset.1).clamp(0.0, (h - rh).max(0.0)),
+            w: rw,
+            h: rh,
+        },
+        ref other => other.clone(),
+    }
+}
+
 /// Moves (or with `resize`, grows/shrinks) a draft by (`dx`, `dy`) px, kept inside `w`×`h`.
 pub fn nudge(d: &Draft, dx: f64, dy: f64, resize: bool, ratio: Ratio, w: f64, h: f64) -> Draft {
     let clamp_p = |p: P| (p.0.clamp(0.0, w), p.1.clamp(0.0, h));
@@ -336,5 +380,48 @@ mod tests {
         extend_path(&mut pts, (1.5, 1.0));
         extend_path(&mut pts, (5.0, 1.0));
         assert_eq!(pts.len(), 2);
+    }
+
+    #[test]
+    fn a_crop_is_taken_by_its_corner_or_moved_from_inside() {
+        let rect = Draft::Rect {
+            x: 100.0,
+            y: 100.0,
+            w: 400.0,
+            h: 300.0,
+        };
+        // Reach is 4% of 1000 = 40 px.
+        assert_eq!(
+            grab(&rect, (505.0, 395.0), 1000.0, 800.0),
+            Some(Grab::Corner((100.0, 100.0)))
+        );
+        assert_eq!(
+            grab(&rect, (95.0, 410.0), 1000.0, 800.0),
+            Some(Grab::Corner((500.0, 100.0)))
+        );
+        assert_eq!(
+            grab(&rect, (300.0, 250.0), 1000.0, 800.0),
+            Some(Grab::Inside((200.0, 150.0)))
+        );
+        assert_eq!(grab(&rect, (800.0, 700.0), 1000.0, 800.0), None);
+        // Moving keeps the size and stays inside the image.
+        assert_eq!(
+            move_rect(&rect, (200.0, 150.0), (350.0, 300.0), 1000.0, 800.0),
+            Draft::Rect {
+                x: 150.0,
+                y: 150.0,
+                w: 400.0,
+                h: 300.0
+            }
+        );
+        assert_eq!(
+            move_rect(&rect, (200.0, 150.0), (990.0, 790.0), 1000.0, 800.0),
+            Draft::Rect {
+                x: 600.0,
+                y: 500.0,
+                w: 400.0,
+                h: 300.0
+            }
+        );
     }
 }

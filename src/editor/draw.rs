@@ -30,10 +30,21 @@ pub fn DraftShape(tool: Tool, draft: Draft, colour: Colour, label: String, w: f6
             // Shade what the crop removes; outline what it keeps.
             let shade = format!("M0 0H{w}V{h}H0Z M{x} {y}V{}H{}V{y}Z", y + rh, x + rw);
             let edge = (w.max(h) * 0.003).max(1.5);
+            // Corner handles, as big as the reach a press has.
+            let s = super::canvas::corner_reach(w, h) * 0.6;
+            let handles = [(x, y), (x + rw, y), (x, y + rh), (x + rw, y + rh)]
+                .into_iter()
+                .map(|(cx, cy)| {
+                    view! {
+                        <rect class="crop-handle" x=cx - s / 2.0 y=cy - s / 2.0 width=s height=s fill="#fff" stroke="#000" stroke-width=edge />
+                    }
+                })
+                .collect_view();
             view! {
                 <g class="crop-draft">
                     <path d=shade fill="rgba(0,0,0,0.55)" fill-rule="evenodd" />
                     <rect x=x y=y width=rw height=rh fill="none" stroke="#fff" stroke-width=edge stroke-dasharray=format!("{} {}", edge * 4.0, edge * 3.0) />
+                    {handles}
                 </g>
             }
             .into_any()

@@ -44,6 +44,8 @@ pub struct Ed {
     pub saving: RwSignal<bool>,
     pub dirty: StoredValue<bool>,
     pub dragging: StoredValue<Option<P>>,
+    /// A crop rectangle being moved: where the pointer holds it, from its top-left corner.
+    pub moving: StoredValue<Option<P>>,
     pub error: RwSignal<Option<String>>,
     /// The photo being edited (`None` closes the editor).
     pub editing: RwSignal<Option<String>>,

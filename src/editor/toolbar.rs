@@ -119,7 +119,7 @@ pub fn Options(ed: Ed) -> impl IntoView {
             <span class="hint">
                 {move || match tool() {
                     Tool::None => "Choose a tool. R rotates; Ctrl+Z undoes.",
-                    Tool::Crop => "Drag to choose the area, or move it with the arrow keys (Shift resizes); Enter applies.",
+                    Tool::Crop => "Drag to choose the area; drag inside it to move it or a corner to resize it. Arrow keys move it (Shift resizes); Enter applies.",
                     Tool::Text => "Click where the label goes, type it, then Enter.",
                     Tool::Freehand => "Draw with the pointer.",
                     _ => "Drag on the photo, or use the arrow keys (Shift resizes) and Enter.",

@@ -58,6 +58,7 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
         saving: RwSignal::new(false),
         dirty: StoredValue::new(false),
         dragging: StoredValue::new(None),
+        moving: StoredValue::new(None),
         error: RwSignal::new(None),
         editing,
         closing: RwSignal::new(false),
@@ -164,6 +165,20 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
             Phase::Down => {
                 e.prevent_default();
                 capture(&e);
+                // A crop on show can be resized by a corner or moved from inside.
+                if let (Tool::Crop, Some(rect)) = (tool, ed.draft.get_untracked()) {
+                    match canvas::grab(&rect, p, w, h) {
+                        Some(canvas::Grab::Corner(anchor)) => {
+                            ed.dragging.set_value(Some(anchor));
+                            return;
+                        }
+                        Some(canvas::Grab::Inside(offset)) => {
+                            ed.moving.set_value(Some(offset));
+                            return;
+                        }
+                        None => {}
+                    }
+                }
                 ed.dragging.set_value(Some(p));
                 ed.draft.set(Some(match tool {
                     Tool::Crop | Tool::Ellipse => canvas::drag_rect(p, p, ratio, w, h),
@@ -177,6 +192,17 @@ fn EditorDialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) ->
                 }
             }
             Phase::Move | Phase::Up => {
+                if let Some(offset) = ed.moving.get_value() {
+                    ed.draft.update(|d| {
+                        if let Some(rect) = d {
+                            *rect = canvas::move_rect(rect, offset, p, w, h);
+                        }
+                    });
+                    if phase == Phase::Up {
+                        ed.moving.set_value(None);
+                    }
+                    return;
+                }
                 let Some(start) = ed.dragging.get_value() else { return };
                 ed.draft.update(|d| match d {
                     Some(Draft::Rect { .. }) => *d = Some(canvas::drag_rect(start, p, ratio, w, h)),
