@@ -46,9 +46,21 @@ async fn commit_scan(
     ids: &[String],
     resend: bool,
 ) -> (u16, Value) {
+    commit_scan_with(srv, d, ids, resend, false).await
+}
+
+/// As `commit_scan`; `with_media` for the PDF half of a commit to both targets.
+async fn commit_scan_with(
+    srv: &clinical_images::server::Running,
+    d: &Desktop,
+    ids: &[String],
+    resend: bool,
+    with_media: bool,
+) -> (u16, Value) {
     let mut args = vec![("sid".to_string(), d.sid.clone())];
     args.extend(app::id_fields(ids));
     args.push(("resend_unknown".into(), resend.to_string()));
+    args.push(("with_media".into(), with_media.to_string()));
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app::call(srv, d, "photos/commit-scan", &args).await
 }
@@ -298,6 +310,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
                 pdf: pdf.clone(),
                 pages: 1,
             }],
+            "scan_pdf",
         )
         .await
         .unwrap();
@@ -336,6 +349,85 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
             "committed"
         ],
         "{rows}"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn both_targets_give_one_pdf_and_one_media_per_photo_and_a_retry_only_what_is_missing() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    let ids = staged(&srv, &d, (0..2).map(|i| app::jpeg(400 + i, 300)).collect()).await;
+
+    // The PDF half first: the photos wait for their Media.
+    let (status, v) = commit_scan_with(&srv, &d, &ids, false, true).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "staged" && p["target"] == "both"),
+        "{v}"
+    );
+    // Then the Media half; the first Media is refused by Medtech once.
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind: FaultKind::Forbidden,
+        count: 1,
+    });
+    let (_, first) = app::commit(&srv, &d, &ids[0]).await;
+    assert_eq!(first["state"], "failed", "{first}");
+    let (_, second) = app::commit(&srv, &d, &ids[1]).await;
+    assert_eq!(second["state"], "committed", "{second}");
+
+    // Retrying "both" for the failed photo sends its Media only: its PDF is in Medtech.
+    let (status, v) = commit_scan_with(&srv, &d, &ids[..1], false, true).await;
+    assert_eq!(status, 200, "{v}");
+    let (_, first) = app::commit(&srv, &d, &ids[0]).await;
+    assert_eq!(first["state"], "committed", "{first}");
+
+    let created: Vec<_> = sim.received().into_iter().filter(|r| r.status == 201).collect();
+    let docs = created
+        .iter()
+        .filter(|r| r.resource_type == "DocumentReference")
+        .count();
+    let media: Vec<_> = created.iter().filter(|r| r.resource_type == "Media").collect();
+    assert_eq!(docs, 1, "one PDF for both photos, never a second");
+    assert_eq!(media.len(), 2, "one Media per photo");
+    assert_eq!(parse_pdf(&attachment(&created[0].resource)).images, 2);
+    // Everything again: nothing more is sent.
+    commit_scan_with(&srv, &d, &ids, false, true).await;
+    for id in &ids {
+        app::commit(&srv, &d, id).await;
+    }
+    assert_eq!(sim.received().iter().filter(|r| r.status == 201).count(), 3);
+    // The photo keeps its Media id; the audit has both halves.
+    assert_eq!(
+        first["alex_id"],
+        media
+            .iter()
+            .find(|m| m.resource["identifier"][0]["value"] == ids[0].as_str())
+            .unwrap()
+            .id
+            .clone()
+            .unwrap()
+            .as_str()
+    );
+    let events = app::events(&app::audit(&srv, &ids[0]).await);
+    assert_eq!(
+        events,
+        [
+            "added",
+            "tagged",
+            "committing",
+            "scan_document",
+            "committed",
+            "committing",
+            "failed",
+            "committing",
+            "committed"
+        ],
     );
     srv.stop().await;
 }

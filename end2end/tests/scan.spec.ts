@@ -66,7 +66,7 @@ test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PD
   const dialog = await commitAll(page, 3);
   const targets = dialog.getByRole('group', { name: 'Save as' });
   await expect(targets.getByLabel(/Photos in the patient's record/)).toBeChecked();
-  await targets.getByLabel(/PDF in the Inbox Scan folder/).check();
+  await targets.getByLabel(/^A PDF in the Inbox Scan folder/).check();
   await expect(dialog).toContainText('as a PDF in the Inbox Scan folder');
   await dialog.getByRole('button', { name: 'Commit' }).click();
   await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(3, { timeout: 30_000 });
@@ -91,4 +91,30 @@ test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PD
   const media = (await received(request, 'Media')).filter((m) => m.resource?.subject?.reference === `Patient/${l.patient.id}`);
   const ids = new Set(doc.resource.identifier.map((i: any) => i.value));
   expect(media.filter((m) => ids.has(m.resource.identifier[0].value))).toHaveLength(0);
+});
+
+test('"Both" sends one PDF and one Media per photo', async ({ page, request }) => {
+  const docsBefore = (await received(request, 'DocumentReference')).length;
+  const mediaBefore = (await received(request, 'Media')).length;
+  await openWidget(page, request, 'ZZZ0024');
+  const files = await Promise.all(
+    [0, 1].map(async (i) => ({ name: `both-${i}.jpg`, buffer: Buffer.from(await jpegBase64(page, 800 + i * 40, 600), 'base64') })),
+  );
+  await addFiles(page, files);
+  await expect(thumbs(page)).toHaveCount(2, { timeout: 30_000 });
+  await thumbs(page).nth(0).click();
+  await tagCurrent(page, 'Forearm', 'Right', 'Rash');
+  await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
+  const dialog = await commitAll(page, 2);
+  await dialog.getByRole('group', { name: 'Save as' }).getByLabel(/^Both/).check();
+  await expect(dialog).toContainText('as photos and as a PDF in the Inbox Scan folder');
+  await dialog.getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(2, { timeout: 30_000 });
+  const docs = (await received(request, 'DocumentReference')).slice(docsBefore).filter((r) => r.status === 201);
+  const media = (await received(request, 'Media')).slice(mediaBefore).filter((r) => r.status === 201);
+  expect(docs).toHaveLength(1);
+  expect(media).toHaveLength(2);
+  const pdf = await openPdf(Buffer.from(docs[0].resource.content[0].attachment.data, 'base64'));
+  expect(pdf.images).toBe(2);
+  expect(pdf.text).toContain('Right forearm');
 });

@@ -23,14 +23,19 @@ pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Resu
 pub const SCAN_BATCH: usize = 50;
 
 /// Sends photos to Medtech as PDF documents in the patient's Inbox Scan folder (split when one
-/// would be too large). Answers every photo touched. Committed photos are skipped; a document
+/// would be too large); `with_media` when they also go as Media (then `commit_photo` follows). Answers every photo touched. Committed photos are skipped; a document
 /// whose arrival Medtech did not confirm is resent, byte for byte, only with `resend_unknown`.
 #[server(prefix = "/api", endpoint = "photos/commit-scan")]
-pub async fn commit_scan(sid: String, ids: Vec<String>, resend_unknown: bool) -> Result<Vec<PhotoView>, AppError> {
+pub async fn commit_scan(
+    sid: String,
+    ids: Vec<String>,
+    resend_unknown: bool,
+    with_media: bool,
+) -> Result<Vec<PhotoView>, AppError> {
     use crate::{error::with_status, launch::server::authorise, server::state::app_state};
     let state = app_state().map_err(|_| AppError::internal())?;
     let session = authorise(&state, &sid).await.map_err(with_status)?;
-    let records = super::scan::commit_scan(&state, &session, &ids, resend_unknown)
+    let records = super::scan::commit_scan(&state, &session, &ids, resend_unknown, with_media)
         .await
         .map_err(with_status)?;
     Ok(records

@@ -10,7 +10,7 @@ use crate::{
     alex::write::sha256_hex,
     launch::server::LaunchSession,
     server::db::now_secs,
-    staging::store::{Audit, PhotoStore, StoreError, append_audit},
+    staging::store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
 };
 
 /// One Inbox-Scan document as recorded.
@@ -34,6 +34,13 @@ pub struct ScanDoc {
     pub pages: u32,
     pub alex_id: Option<String>,
     pub created_at: i64,
+}
+
+/// One half of a commit to both targets, and whether the other half is already done.
+#[derive(Clone, Copy, Debug)]
+pub enum Part {
+    Media { complete: bool },
+    Scan { complete: bool },
 }
 
 /// A rendered PDF about to be recorded.
@@ -74,6 +81,7 @@ impl PhotoStore {
         session: &LaunchSession,
         patient_id: &str,
         docs: Vec<NewDoc>,
+        target: &'static str,
     ) -> Result<Vec<ScanDoc>, StoreError> {
         let mut rows = Vec::new();
         let parts = docs.len() as u32;
@@ -118,8 +126,8 @@ impl PhotoStore {
                     let detail = format!("document {} (part {} of {}, {} bytes)", d.id, d.part, d.parts, d.bytes);
                     for photo in &d.photo_ids {
                         tx.execute(
-                            "UPDATE photos SET target = 'scan_pdf', scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
-                            params![d.id, now_secs(), photo, d.session_id],
+                            "UPDATE photos SET target = ?5, scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
+                            params![d.id, now_secs(), photo, d.session_id, target],
                         )?;
                         let sha: Option<String> =
                             tx.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![photo], |r| r.get(0)).optional()?;
@@ -205,6 +213,63 @@ impl PhotoStore {
             })
             .await?;
         Ok(())
+    }
+
+    /// Records one part's success for a photo committed to both targets. With the other part
+    /// still to go the photo waits, `staged`; with both done it is `committed`. The part's ALEX
+    /// id goes into the audit, and — for the Media part — onto the photo, which is how a retry
+    /// knows the Media is done.
+    pub async fn finish_part(
+        &self,
+        session: &LaunchSession,
+        record: &PhotoRecord,
+        part: Part,
+        alex_id: String,
+        correlation_id: Option<String>,
+    ) -> Result<PhotoRecord, StoreError> {
+        let (id, prac, rec) = (record.id.clone(), session.practitioner_id.clone(), record.clone());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let media = matches!(part, Part::Media { .. });
+                let complete = matches!(part, Part::Media { complete: true } | Part::Scan { complete: true });
+                tx.execute(
+                    "UPDATE photos SET state = CASE WHEN ?5 THEN 'committed' ELSE 'staged' END,
+                     alex_id = CASE WHEN ?1 THEN ?2 ELSE alex_id END,
+                     failure_kind = NULL, failure = NULL, updated_at = ?3 WHERE id = ?4",
+                    params![media, alex_id, now_secs(), id, complete],
+                )?;
+                let detail = match part {
+                    Part::Media { complete: false } => "media; scan_pdf to follow",
+                    Part::Scan { complete: false } => "scan_pdf; media to follow",
+                    Part::Media { complete: true } => "media; scan_pdf done",
+                    Part::Scan { complete: true } => "scan_pdf; media done",
+                };
+                append_audit(
+                    &tx,
+                    &Audit {
+                        alex_id: Some(&alex_id),
+                        correlation_id: correlation_id.as_deref(),
+                        ..rec.audit("committed", prac.as_deref(), Some(detail))
+                    },
+                )?;
+                tx.commit()
+            })
+            .await?;
+        self.get(&record.session_id, &record.id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Whether the photo's Inbox-Scan document reached Medtech.
+    pub async fn scan_sent(&self, record: &PhotoRecord) -> Result<bool, StoreError> {
+        Ok(match record.scan_doc.as_deref() {
+            Some(doc) => self
+                .scan_doc(&record.session_id, doc)
+                .await?
+                .is_some_and(|d| d.state == "sent"),
+            None => false,
+        })
     }
 
     /// After a restart, a document left `sending` may or may not have reached Medtech.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::{
-    documents::{NewDoc, ScanDoc},
+    documents::{NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
     server::{OUTCOME_UNKNOWN, title},
 };
@@ -30,17 +30,22 @@ use crate::{
 };
 
 pub const TARGET: &str = "scan_pdf";
+/// A photo committed both as a Media and in a Scan PDF.
+pub const BOTH: &str = "both";
 use super::api::SCAN_BATCH;
 
-/// Commits the photos `ids` as Inbox-Scan PDFs. Answers every photo touched, as it now is
-/// (including the other photos of a document that was resent).
+/// Commits the photos `ids` as Inbox-Scan PDFs — with `with_media`, as the first half of a
+/// commit to both targets (the Media half is `commit_one`'s, in either order). Answers every
+/// photo touched, as it now is (including the other photos of a document that was resent).
 pub async fn commit_scan(
     state: &AppState,
     session: &LaunchSession,
     ids: &[String],
     resend_unknown: bool,
+    with_media: bool,
 ) -> Result<Vec<PhotoRecord>, AppError> {
-    if !state.settings.commit_targets.iter().any(|t| t == TARGET) {
+    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| x == t);
+    if !enabled(TARGET) || (with_media && !enabled("media")) {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
             "This practice does not save photos as PDFs in the Inbox Scan folder.",
@@ -82,12 +87,29 @@ pub async fn commit_scan(
             PhotoState::Staged | PhotoState::Failed => {}
         }
         super::server::check_tags(state, &r)?;
+        let doc = match r.scan_doc.as_deref() {
+            Some(d) => state.photos.scan_doc(&session.id, d).await.map_err(store_error)?,
+            None => None,
+        };
+        if let Some(d) = doc.as_ref().filter(|d| d.state == "sent") {
+            // Its PDF is in Medtech already (the rest is the Media half's, or the record was
+            // interrupted between the two writes): never a second PDF.
+            if r.target.as_deref() != Some(BOTH) {
+                let alex_id = d.alex_id.clone().unwrap_or_default();
+                state
+                    .photos
+                    .finish_commit(session, &r, Ok(alex_id), None)
+                    .await
+                    .map_err(store_error)?;
+            }
+            continue;
+        }
         if r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
             if !resend_unknown {
                 return Err(super::server::unknown_outcome());
             }
-            if let (Some(TARGET), Some(doc)) = (r.target.as_deref(), r.scan_doc.clone()) {
-                resend.insert(doc);
+            if let Some(d) = doc.filter(|d| d.state == "unknown") {
+                resend.insert(d.id);
                 continue;
             }
         }
@@ -107,7 +129,7 @@ pub async fn commit_scan(
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
     for id in fresh.iter().map(|r| r.id.clone()).chain(resend_photos.iter().cloned()) {
-        let detail = Some(TARGET.to_string());
+        let detail = Some(if with_media { BOTH } else { TARGET }.to_string());
         match state
             .photos
             .transition(
@@ -132,7 +154,11 @@ pub async fn commit_scan(
 
     if !fresh.is_empty() {
         match render(state, session, patient, &fresh).await {
-            Ok(new_docs) => match state.photos.record_scan_docs(session, &patient.id, new_docs).await {
+            Ok(new_docs) => match state
+                .photos
+                .record_scan_docs(session, &patient.id, new_docs, if with_media { BOTH } else { TARGET })
+                .await
+            {
                 Ok(recorded) => docs.extend(recorded),
                 Err(e) => {
                     release(state, session, &locked).await;
@@ -293,15 +319,42 @@ async fn post(
         }
     }
     for r in photos {
-        let (result, correlation) = match &outcome {
-            Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
-            Err(e) => (Err(e.clone()), None),
-        };
-        state
+        // As it is now: the target and the Media half's outcome may have been written since the lock.
+        let r = state
             .photos
-            .finish_commit(session, r, result, correlation)
+            .get(&session.id, &r.id)
             .await
-            .map_err(store_error)?;
+            .map_err(store_error)?
+            .unwrap_or_else(|| r.clone());
+        match &outcome {
+            Ok(created) if r.target.as_deref() == Some(BOTH) => {
+                let part = Part::Scan {
+                    complete: r.alex_id.is_some(),
+                };
+                state
+                    .photos
+                    .finish_part(
+                        session,
+                        &r,
+                        part,
+                        created.id.clone(),
+                        Some(created.correlation_id.clone()),
+                    )
+                    .await
+                    .map_err(store_error)?;
+            }
+            _ => {
+                let (result, correlation) = match &outcome {
+                    Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
+                    Err(e) => (Err(e.clone()), None),
+                };
+                state
+                    .photos
+                    .finish_commit(session, &r, result, correlation)
+                    .await
+                    .map_err(store_error)?;
+            }
+        }
     }
     Ok(())
 }

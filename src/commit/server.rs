@@ -1,5 +1,6 @@
 //! Turning a staged photo into a Media in the patient's record (ssr only).
 
+use super::documents::Part;
 use crate::{
     alex::{
         fhir::{CodeableConcept, Coding},
@@ -44,11 +45,25 @@ pub async fn commit_one(
         PhotoState::Staged | PhotoState::Failed => {}
     }
     check_tags(state, &record)?;
+    let both = record.target.as_deref() == Some(super::scan::BOTH);
+    if both && record.alex_id.is_some() {
+        // Its Media is in Medtech already; only the PDF half is still to go.
+        return Ok(record);
+    }
     if record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
         if !resend_unknown {
             return Err(unknown_outcome());
         }
-        if record.target.as_deref() == Some(super::scan::TARGET) {
+        let pdf_unknown = match record.scan_doc.as_deref() {
+            Some(doc) => state
+                .photos
+                .scan_doc(&session.id, doc)
+                .await
+                .map_err(store_error)?
+                .is_some_and(|d| d.state == "unknown"),
+            None => false,
+        };
+        if record.target.as_deref() == Some(super::scan::TARGET) || (both && pdf_unknown) {
             return Err(AppError::new(
                 ErrorKind::Conflict,
                 "This photo went in a PDF whose arrival Medtech did not confirm: send that PDF again instead.",
@@ -78,11 +93,13 @@ pub async fn commit_one(
         }
         Err(e) => return Err(store_error(e)),
     };
-    state
-        .photos
-        .set_target(&session.id, id, "media")
-        .await
-        .map_err(store_error)?;
+    if !both {
+        state
+            .photos
+            .set_target(&session.id, id, "media")
+            .await
+            .map_err(store_error)?;
+    }
     let image = match crate::editor::server::committed_image(state, &record).await {
         Ok(image) => image,
         Err(e) => {
@@ -113,11 +130,23 @@ pub async fn commit_one(
         Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
         Err(e) => (Err((e.kind().to_string(), e.gp_message())), None),
     };
-    let updated = state
-        .photos
-        .finish_commit(session, &record, result, correlation)
-        .await
-        .map_err(store_error)?;
+    let updated = match (&outcome, both) {
+        (Ok(created), true) => {
+            let complete = state.photos.scan_sent(&record).await.map_err(store_error)?;
+            state
+                .photos
+                .finish_part(
+                    session,
+                    &record,
+                    Part::Media { complete },
+                    created.id.clone(),
+                    correlation,
+                )
+                .await
+        }
+        _ => state.photos.finish_commit(session, &record, result, correlation).await,
+    }
+    .map_err(store_error)?;
     match outcome {
         Ok(created) => {
             tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");

@@ -13,12 +13,23 @@ use crate::{
 const UNKNOWN: &str = "outcome_unknown";
 const MEDIA: &str = "media";
 const SCAN: &str = "scan_pdf";
+const BOTH: &str = "both";
 
 /// The commit targets a GP may choose between, with what each means in Medtech.
-const TARGET_CHOICES: [(&str, &str); 2] = [
+const TARGET_CHOICES: [(&str, &str); 3] = [
     (MEDIA, "Photos in the patient's record (Media)"),
     (SCAN, "A PDF in the Inbox Scan folder, with the tags printed"),
+    (BOTH, "Both: the photos, and a PDF in the Inbox Scan folder"),
 ];
+
+/// The targets this deployment offers: its `commit_targets`, and "both" when it has both.
+fn offered(ws: &Workspace) -> Vec<String> {
+    let mut targets = ws.limits.with_value(|l| l.commit_targets.clone());
+    if targets.iter().any(|t| t == MEDIA) && targets.iter().any(|t| t == SCAN) {
+        targets.push(BOTH.to_string());
+    }
+    targets
+}
 
 fn ready(ws: &Workspace) -> Vec<PhotoView> {
     ws.visible()
@@ -37,7 +48,7 @@ fn retryable(ws: &Workspace) -> Vec<PhotoView> {
 /// The photos grouped by the target each goes to: a photo that was sent before keeps its target
 /// (so a retry goes where the first attempt went); others go to `chosen`.
 fn by_target(ws: &Workspace, photos: Vec<PhotoView>, chosen: &str) -> Vec<(String, Vec<String>)> {
-    let enabled = ws.limits.with_value(|l| l.commit_targets.clone());
+    let enabled = offered(ws);
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for p in photos {
         let target = p
@@ -70,8 +81,8 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
         return;
     }
     leptos::task::spawn_local(async move {
-        for (target, ids) in groups {
-            if target == SCAN {
+        for (target, mut ids) in groups {
+            if target == SCAN || target == BOTH {
                 for batch in ids.chunks(SCAN_BATCH) {
                     let n = batch.len();
                     progress.set(Some(format!(
@@ -79,12 +90,28 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
                         if n == 1 { "" } else { "s" }
                     )));
                     mark(&ws, batch, PhotoState::Committing, None);
-                    match commit_scan(ws.sid(), batch.to_vec(), resend_unknown).await {
+                    match commit_scan(ws.sid(), batch.to_vec(), resend_unknown, target == BOTH).await {
                         Ok(views) => ws.upsert(views),
                         Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
                     }
                 }
-                continue;
+                if target == SCAN {
+                    continue;
+                }
+                // Both: the Media half, for each photo whose PDF half is done (it waits, staged)
+                // — or, once the GP has checked Medtech, whose Media's arrival is unknown.
+                ids = ws.photos.with_untracked(|l| {
+                    l.iter()
+                        .filter(|p| ids.contains(&p.id))
+                        .filter(|p| {
+                            p.state == PhotoState::Staged
+                                || resend_unknown
+                                    && p.state == PhotoState::Failed
+                                    && p.failure_kind.as_deref() == Some(UNKNOWN)
+                        })
+                        .map(|p| p.id.clone())
+                        .collect()
+                });
             }
             let total = ids.len();
             for (n, id) in ids.into_iter().enumerate() {
@@ -103,7 +130,7 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
-    let targets = ws.limits.with_value(|l| l.commit_targets.clone());
+    let targets = offered(&ws);
     let target = RwSignal::new(targets.first().cloned().unwrap_or_else(|| MEDIA.to_string()));
     let choose = targets.len() > 1;
     let choices = StoredValue::new(
@@ -162,10 +189,10 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let patient = ws.patient.get_value();
     let confirm_text = move || {
         let n = ready_count();
-        let how = if target.get() == SCAN {
-            " as a PDF in the Inbox Scan folder"
-        } else {
-            ""
+        let how = match target.get().as_str() {
+            SCAN => " as a PDF in the Inbox Scan folder",
+            BOTH => " as photos and as a PDF in the Inbox Scan folder",
+            _ => "",
         };
         format!(
             "Send {n} photo{} to the record of {} (NHI {}, born {}){how}?",
