@@ -266,11 +266,14 @@ async fn post(
     let photos: Vec<&PhotoRecord> = locked.iter().filter(|r| doc.photo_ids.contains(&r.id)).collect();
     let outcome = match state.photos.scan_pdf(doc).await {
         Ok(pdf) => {
-            state
-                .photos
-                .set_scan_doc_state(doc, "sending", None, None, None)
-                .await
-                .map_err(store_error)?;
+            if doc.state != "sending" {
+                // A resend: it is on its way again.
+                state
+                    .photos
+                    .set_scan_doc_state(doc, "sending", None, None, None)
+                    .await
+                    .map_err(store_error)?;
+            }
             let resource = scan_document(ScanDocumentInput {
                 identifier: &doc.id,
                 patient_id: &doc.patient_id,

@@ -246,6 +246,11 @@ impl Edit {
         format!("{n} operation{}: {}", if n == 1 { "" } else { "s" }, names.join(", "))
     }
 
+    /// An edit as saved on a photo record; `None` when it has no operations (unedited).
+    pub fn from_saved(json: &str) -> Result<Option<Edit>, serde_json::Error> {
+        Ok(Some(serde_json::from_str::<Edit>(json)?).filter(|e| !e.ops.is_empty()))
+    }
+
     /// A short, stable fingerprint of the edit (FNV-1a of its JSON), for image URLs that
     /// change exactly when the edit does.
     pub fn fingerprint(&self) -> String {

@@ -176,23 +176,23 @@ fn draw(img: &mut RgbaImage, op: &Op) {
 }
 
 fn polyline(pts: &[(f64, f64)]) -> Option<Path> {
-    let mut pb = PathBuilder::new();
-    let (first, rest) = pts.split_first()?;
-    pb.move_to(first.0 as f32, first.1 as f32);
-    for p in rest {
-        pb.line_to(p.0 as f32, p.1 as f32);
-    }
-    pb.finish()
+    path_through(pts, false)
 }
 
 fn polygon(pts: &[(f64, f64)]) -> Option<Path> {
+    path_through(pts, true)
+}
+
+fn path_through(pts: &[(f64, f64)], closed: bool) -> Option<Path> {
     let mut pb = PathBuilder::new();
     let (first, rest) = pts.split_first()?;
     pb.move_to(first.0 as f32, first.1 as f32);
     for p in rest {
         pb.line_to(p.0 as f32, p.1 as f32);
     }
-    pb.close();
+    if closed {
+        pb.close();
+    }
     pb.finish()
 }
 

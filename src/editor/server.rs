@@ -3,8 +3,8 @@
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, header},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
+    response::Response,
 };
 
 use super::{ops::Edit, render};
@@ -13,7 +13,7 @@ use crate::{
     server::state::AppState,
     staging::{
         recheck::RecheckLimits,
-        server::{error_response, staged_record},
+        server::{error_response, jpeg_response, staged_record},
         store::PhotoRecord,
     },
 };
@@ -33,14 +33,14 @@ pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
     let Some(json) = record.edit.as_deref() else {
         return Ok(None);
     };
-    let edit: Edit = serde_json::from_str(json).map_err(|e| {
-        tracing::error!(photo = %record.id, error = %e, "saved edit cannot be read");
+    Edit::from_saved(json).map_err(|e| {
+        // The position and category only: serde's message can quote the GP's label text.
+        tracing::error!(photo = %record.id, kind = ?e.classify(), line = e.line(), column = e.column(), "saved edit cannot be read");
         AppError::new(
             ErrorKind::Internal,
             "The saved edit of this photo cannot be read. Reset it to the original.",
         )
-    })?;
-    Ok(Some(edit).filter(|e| !e.ops.is_empty()))
+    })
 }
 
 /// The photo as it will be committed. Unedited photos are the staged JPEG as it is; edited ones
@@ -161,14 +161,7 @@ pub async fn rendered(
     }
     .await;
     match result {
-        Ok(image) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-            ],
-            image.jpeg,
-        )
-            .into_response(),
+        Ok(image) => jpeg_response(image.jpeg, "private, no-store"),
         Err(e) => error_response(e),
     }
 }

@@ -240,6 +240,18 @@ pub async fn staged_record(
         .ok_or_else(|| store_error(StoreError::NotFound))
 }
 
+/// A JPEG answer with its cache policy.
+pub fn jpeg_response(bytes: impl IntoResponse, cache_control: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// `GET /api/w/{sid}/photos/{id}/image` — the staged JPEG, for this session's browser only.
 pub async fn image(
     State(state): State<AppState>,
@@ -252,17 +264,7 @@ pub async fn image(
     }
     .await;
     match result {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, max-age=86400, immutable"),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => jpeg_response(bytes, "private, max-age=86400, immutable"),
         Err(e) => error_response(e),
     }
 }

@@ -106,8 +106,7 @@ impl PhotoRecord {
         let edit = self
             .edit
             .as_deref()
-            .and_then(|j| serde_json::from_str::<crate::editor::ops::Edit>(j).ok())
-            .filter(|e| !e.ops.is_empty());
+            .and_then(|j| crate::editor::ops::Edit::from_saved(j).ok().flatten());
         let (width, height) = edit
             .as_ref()
             .map_or((self.width, self.height), |e| e.size_after(self.width, self.height));
