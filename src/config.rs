@@ -36,6 +36,33 @@ pub struct Settings {
     pub handoff_ttl_minutes: u64,
     pub launch_session_hours: u64,
     pub retention_hours: u64,
+    /// A launch whose `createdTime` is older than this is refused.
+    #[serde(default = "defaults::launch_max_age_seconds")]
+    pub launch_max_age_seconds: u64,
+    /// Launches per client address per 10 minutes.
+    #[serde(default = "defaults::launch_limit_per_address")]
+    pub launch_limit_per_address: u32,
+    /// Seconds a client has to send a request's headers.
+    #[serde(default = "defaults::header_read_timeout_seconds")]
+    pub header_read_timeout_seconds: u64,
+    /// Open connections at most.
+    #[serde(default = "defaults::max_connections")]
+    pub max_connections: usize,
+}
+
+mod defaults {
+    pub fn launch_max_age_seconds() -> u64 {
+        300
+    }
+    pub fn launch_limit_per_address() -> u32 {
+        30
+    }
+    pub fn header_read_timeout_seconds() -> u64 {
+        10
+    }
+    pub fn max_connections() -> usize {
+        1024
+    }
 }
 
 /// Non-secret defaults of one named ALEX environment (UAT, production).

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     MedtechUnavailable,
     /// The browser could not reach our server.
     Network,
+    /// A stored image or document is not the one recorded (its SHA-256 differs): never sent.
+    Integrity,
     Internal,
 }
 
@@ -93,7 +95,7 @@ impl AppError {
             ErrorKind::SessionUnknown | ErrorKind::NotFound => 404,
             ErrorKind::SessionExpired => 410,
             ErrorKind::NotThisBrowser => 403,
-            ErrorKind::NoPatient | ErrorKind::Conflict => 409,
+            ErrorKind::NoPatient | ErrorKind::Conflict | ErrorKind::Integrity => 409,
             ErrorKind::InvalidInput | ErrorKind::NotAnImage => 400,
             ErrorKind::TooLarge => 413,
             ErrorKind::Medtech => 502,

@@ -40,6 +40,7 @@ async fn an_edit_is_saved_rendered_and_committed_exactly_as_shown() {
     ];
     let (status, v) = app::upload_desktop(&srv, &d, &fields, app::jpeg(400, 300)).await;
     assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string(); // minted by the server
     let original = srv.state.photos.get(&d.sid, &id).await.unwrap().unwrap().sha256;
 
     // A crop too small to keep is refused in words, and nothing is saved.
@@ -131,6 +132,7 @@ async fn reset_to_original_serves_the_staged_image_again() {
     let id = uuid::Uuid::new_v4().to_string();
     let (status, v) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], app::jpeg(320, 240)).await;
     assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string(); // minted by the server
     let (status, _) = save(
         &srv,
         &d,

@@ -183,17 +183,18 @@ async fn staged_photos_survive_a_restart_and_commit_exactly_once() {
         ("laterality", "24028007"),
         ("image_type", "wound"),
     ];
-    let mut ids = Vec::new();
+    let (mut ids, mut keys) = (Vec::new(), Vec::new());
     for _ in 0..2 {
         let id = uuid::Uuid::new_v4().to_string();
         let mut fields = vec![("id", id.as_str())];
         fields.extend_from_slice(&tags);
         let (status, v) = app::upload_desktop(&srv, &d, &fields, app::jpeg(640, 480)).await;
         assert_eq!(status, 201, "{v}");
-        ids.push(id);
+        ids.push(v["id"].as_str().unwrap().to_string()); // minted by the server
+        keys.push(id);
     }
     // A retried upload with the same id stages nothing new.
-    let fields = [("id", ids[0].as_str())];
+    let fields = [("id", keys[0].as_str())];
     let (status, _) = app::upload_desktop(&srv, &d, &fields, app::jpeg(640, 480)).await;
     assert_eq!(status, 201);
     let (status, _) = app::commit(&srv, &d, &ids[0]).await;
@@ -232,9 +233,9 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
             ("laterality", "399488007"),
             ("image_type", "rash"),
         ];
-        let (status, _) = app::upload_desktop(&srv, &d, &fields, app::jpeg(320, 240)).await;
+        let (status, v) = app::upload_desktop(&srv, &d, &fields, app::jpeg(320, 240)).await;
         assert_eq!(status, 201);
-        ids.push(id);
+        ids.push(v["id"].as_str().unwrap().to_string()); // minted by the server
     }
     let (status, _) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(status, 200);
@@ -275,8 +276,9 @@ async fn the_audit_trail_records_every_transition_in_order_and_needs_the_ops_tok
     let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let id = uuid::Uuid::new_v4().to_string();
-    let (status, _) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], app::jpeg(320, 240)).await;
+    let (status, v) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], app::jpeg(320, 240)).await;
     assert_eq!(status, 201);
+    let id = v["id"].as_str().unwrap().to_string(); // minted by the server
     let (status, _) = app::call(
         &srv,
         &d,
@@ -408,12 +410,9 @@ async fn consent_comes_before_photos_and_travels_with_them() {
         v["consent"],
         "Consent not obtainable: Patient sedated; next of kin agreed"
     );
-    assert_eq!(
-        app::upload(&srv, &path, Some(&d.cookie), &fields, app::jpeg(100, 100))
-            .await
-            .0,
-        201
-    );
+    let (status, v) = app::upload(&srv, &path, Some(&d.cookie), &fields, app::jpeg(100, 100)).await;
+    assert_eq!(status, 201);
+    let id = v["id"].as_str().unwrap().to_string(); // minted by the server
     let (status, _) = app::commit(&srv, &d, &id).await;
     assert_eq!(status, 200);
     let media = srv.state.simulator.as_ref().unwrap().received();

@@ -8,12 +8,15 @@ use clinical_images::simulator::Endpoint;
 use serde_json::Value;
 use support::app;
 
+/// A GET of an operations endpoint with the operations token (apps here start with `OPS_TOKEN=ops`).
+async fn ops_get(url: String) -> Result<reqwest::Response, reqwest::Error> {
+    app::http().get(url).bearer_auth("ops").send().await
+}
+
 #[tokio::test]
 async fn alex_test_checks_token_patient_and_location() {
-    let srv = app::start(&[]).await;
-    let res = reqwest::get(app::url(&srv, "/api/alex/test?nhi=ZZZ0016"))
-        .await
-        .unwrap();
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let res = ops_get(app::url(&srv, "/api/alex/test?nhi=ZZZ0016")).await.unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["ok"], true);
@@ -34,7 +37,7 @@ async fn alex_test_checks_token_patient_and_location() {
         "no PHI beyond the NHI sent"
     );
 
-    let res = reqwest::get(app::url(&srv, "/api/alex/test?nhi=ZZZ0016&facility=F00000-X"))
+    let res = ops_get(app::url(&srv, "/api/alex/test?nhi=ZZZ0016&facility=F00000-X"))
         .await
         .unwrap();
     assert_eq!(res.status(), 502);
@@ -45,10 +48,10 @@ async fn alex_test_checks_token_patient_and_location() {
 
 #[tokio::test]
 async fn alex_test_refuses_an_invalid_nhi_without_calling_alex() {
-    let srv = app::start(&[]).await;
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
     let sim = srv.state.simulator.clone().unwrap();
     for bad in ["ZZZ0017", "ZZZ00AA", "", "nonsense"] {
-        let res = reqwest::get(app::url(&srv, &format!("/api/alex/test?nhi={bad}")))
+        let res = ops_get(app::url(&srv, &format!("/api/alex/test?nhi={bad}")))
             .await
             .unwrap();
         assert_eq!(res.status(), 400, "{bad}");

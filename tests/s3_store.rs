@@ -87,6 +87,7 @@ async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
     ];
     let (status, view) = app::upload_desktop(&srv, &d, &fields, app::jpeg(800, 600)).await;
     assert_eq!(status, 201, "{view}");
+    let id = view["id"].as_str().unwrap().to_string(); // minted by the server
 
     // The image is in the bucket, not on local disk.
     let listing = bucket_listing(&endpoint, &bucket).await;

@@ -21,7 +21,7 @@ async fn staged(srv: &clinical_images::server::Running, d: &Desktop, photos: Vec
         let id = uuid::Uuid::new_v4().to_string();
         let (status, v) = app::upload_desktop(srv, d, &[("id", id.as_str())], jpeg).await;
         assert_eq!(status, 201, "{v}");
-        ids.push(id);
+        ids.push(v["id"].as_str().unwrap().to_string()); // minted by the server
     }
     let mut args = vec![("sid".to_string(), d.sid.clone())];
     args.extend(app::id_fields(&ids));

@@ -153,8 +153,8 @@ impl AlexClient {
         let url = format!(
             "{}/vendorforms/api/getlaunchcontextstring/{}/{}",
             self.launch_base,
-            segment(context)?,
-            segment(signature)?
+            launch_segment(context)?,
+            launch_segment(signature)?
         );
         let answer = self.send(Method::GET, url, None, None, Replay::Safe).await?;
         decode(&answer)
@@ -361,19 +361,39 @@ fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, AlexError> {
 }
 
 /// One URL path segment from outside input: only URL-safe characters pass.
+/// An id or resource type as one path segment: FHIR id characters only, never `.`/`..`.
 fn segment(s: &str) -> Result<&str, AlexError> {
     let ok = !s.is_empty()
         && s.len() <= 4096
+        && !s.bytes().all(|b| b == b'.')
         && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'%' | b'='));
-    if ok {
-        Ok(s)
-    } else {
-        Err(AlexError::Unexpected {
-            status: 0,
-            detail: "unsafe path segment".into(),
-        })
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok { Ok(s) } else { Err(unsafe_segment()) }
+}
+
+fn unsafe_segment() -> AlexError {
+    AlexError::Unexpected {
+        status: 0,
+        detail: "unsafe path segment".into(),
     }
+}
+
+/// A launch `context` or `signature` as a path segment: only in their real shape (base64 or
+/// base64url, at most 4 KiB), with `+`, `/` and `=` percent-encoded, so nothing a caller sends
+/// can add a segment or climb out of the decode path (`.`, `..` and `%` are never accepted).
+fn launch_segment(s: &str) -> Result<String, AlexError> {
+    if !is_launch_token(s) {
+        return Err(unsafe_segment());
+    }
+    Ok(s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"))
+}
+
+/// The shape of a launch `context` or `signature`: base64 or base64url text, at most 4 KiB.
+pub fn is_launch_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 4096
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
 }
 
 /// The URL as it may be logged: path only (queries carry NHIs), launch tokens elided.
@@ -432,5 +452,9 @@ mod tests {
         assert!(segment("../Patient").is_err());
         assert!(segment("a/b").is_err());
         assert!(segment("").is_err());
+        assert!(segment("..").is_err() && segment(".").is_err());
+        assert!(launch_segment("..").is_err() && launch_segment("a%2F..").is_err() && launch_segment("a.b").is_err());
+        assert_eq!(launch_segment("ab+c/d==").unwrap(), "ab%2Bc%2Fd%3D%3D");
+        assert_eq!(launch_segment("ab-c_d").unwrap(), "ab-c_d");
     }
 }

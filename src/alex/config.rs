@@ -94,7 +94,20 @@ pub enum AlexConfigError {
     NoDefault { var: &'static str, environment: String },
     #[error("{var} must be an http(s) URL")]
     BadUrl { var: &'static str },
+    #[error(
+        "ALEX_CLIENT_ID and ALEX_CLIENT_SECRET are not set, and the ALEX environment is {environment:?}: \
+         set both (from Medtech), or choose alex_environment = \"simulator\" for the embedded simulator"
+    )]
+    NoCredentials { environment: String },
+    #[error(
+        "ALEX credentials are set but the ALEX environment is \"simulator\": set ALEX_ENVIRONMENT to \"uat\" \
+         or \"production\", or unset the credentials"
+    )]
+    CredentialsWithSimulator,
 }
+
+/// The ALEX environment name that selects the embedded simulator (the shipped development default).
+pub const SIMULATOR: &str = "simulator";
 
 impl AlexMode {
     pub fn from_env(settings: &Settings, env: impl Fn(&str) -> Option<String>) -> Result<AlexMode, AlexConfigError> {
@@ -106,12 +119,8 @@ impl AlexMode {
                 .collect()
         });
         let (id, secret) = (get(vars::CLIENT_ID), get(vars::CLIENT_SECRET));
+        let environment = get(vars::ENVIRONMENT).unwrap_or_else(|| settings.alex_environment.clone());
         let (client_id, client_secret) = match (id, secret) {
-            (None, None) => {
-                return Ok(AlexMode::Simulator {
-                    facility_allowlist: allowlist,
-                });
-            }
             (Some(_), None) => {
                 return Err(AlexConfigError::Partial {
                     missing: vars::CLIENT_SECRET,
@@ -124,9 +133,16 @@ impl AlexMode {
                     because: vars::CLIENT_SECRET,
                 });
             }
+            // The simulator runs only when chosen, never as a fallback for missing credentials.
+            (None, None) if environment == SIMULATOR => {
+                return Ok(AlexMode::Simulator {
+                    facility_allowlist: allowlist,
+                });
+            }
+            (None, None) => return Err(AlexConfigError::NoCredentials { environment }),
+            (Some(_), Some(_)) if environment == SIMULATOR => return Err(AlexConfigError::CredentialsWithSimulator),
             (Some(id), Some(secret)) => (id, SecretString::from(secret)),
         };
-        let environment = get(vars::ENVIRONMENT).unwrap_or_else(|| settings.alex_environment.clone());
         let defaults = settings.alex_environment_defaults(&environment);
         let pick = |var: &'static str, default: &str| -> Result<String, AlexConfigError> {
             let value = get(var).or_else(|| Some(default.to_string()).filter(|d| !d.is_empty()));
@@ -195,6 +211,29 @@ mod tests {
     }
 
     #[test]
+    fn the_simulator_runs_only_when_chosen() {
+        // Any real environment without credentials refuses to start, naming what is missing.
+        for env in ["uat", "production"] {
+            let err = mode(&[(vars::ENVIRONMENT, env)]).unwrap_err();
+            assert_eq!(
+                err,
+                AlexConfigError::NoCredentials {
+                    environment: env.into()
+                }
+            );
+            assert!(
+                err.to_string().contains("ALEX_CLIENT_ID and ALEX_CLIENT_SECRET"),
+                "{err}"
+            );
+        }
+        // Credentials with the simulator chosen is a contradiction, not a guess.
+        assert_eq!(
+            mode(&[(vars::CLIENT_ID, "id"), (vars::CLIENT_SECRET, "pw")]).unwrap_err(),
+            AlexConfigError::CredentialsWithSimulator
+        );
+    }
+
+    #[test]
     fn partial_credentials_name_the_missing_variable() {
         let err = mode(&[(vars::CLIENT_ID, "abc")]).unwrap_err();
         assert!(err.to_string().starts_with("ALEX_CLIENT_SECRET is not set"), "{err}");
@@ -205,7 +244,11 @@ mod tests {
 
     #[test]
     fn uat_defaults_fill_urls_and_env_overrides_them() {
-        let Ok(AlexMode::Live(c)) = mode(&[(vars::CLIENT_ID, "id"), (vars::CLIENT_SECRET, "pw")]) else {
+        let Ok(AlexMode::Live(c)) = mode(&[
+            (vars::CLIENT_ID, "id"),
+            (vars::CLIENT_SECRET, "pw"),
+            (vars::ENVIRONMENT, "uat"),
+        ]) else {
             panic!()
         };
         assert_eq!(c.fhir_base_url, "https://alexapiuat.medtechglobal.com/FHIR");
@@ -216,6 +259,7 @@ mod tests {
         let Ok(AlexMode::Live(c)) = mode(&[
             (vars::CLIENT_ID, "id"),
             (vars::CLIENT_SECRET, "pw"),
+            (vars::ENVIRONMENT, "uat"),
             (vars::FHIR_BASE_URL, "http://127.0.0.1:9/FHIR/"),
             (vars::LAUNCH_BASE_URL, "http://127.0.0.1:9"),
         ]) else {

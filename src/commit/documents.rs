@@ -165,17 +165,9 @@ impl PhotoStore {
             .await?)
     }
 
-    /// The stored PDF, byte for byte as first rendered.
+    /// The stored PDF, byte for byte as first rendered (checked against its recorded SHA-256).
     pub async fn scan_pdf(&self, doc: &ScanDoc) -> Result<Bytes, StoreError> {
-        if doc.blob_key.is_empty() {
-            return Err(StoreError::NotFound);
-        }
-        Ok(self
-            .blobs
-            .get(&BlobPath::from(doc.blob_key.as_str()))
-            .await?
-            .bytes()
-            .await?)
+        self.verified(&doc.blob_key, &doc.sha256).await
     }
 
     /// Records a document's state: `sending` again for a resend, or the outcome of a POST.

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::{
     documents::{NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
-    server::{OUTCOME_UNKNOWN, title},
+    server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
     alex::write::{ScanDocumentInput, scan_document},
@@ -183,6 +183,7 @@ pub async fn commit_scan(
             out.push(r);
         }
     }
+    crate::handoff::server::stop_when_all_committed(state, session).await?;
     Ok(out)
 }
 
@@ -292,6 +293,13 @@ async fn post(
                 .create_document_reference(&doc.facility, &resource)
                 .await
                 .map_err(|e| (e.kind().to_string(), e.gp_message()))
+        }
+        Err(StoreError::Integrity(_)) => {
+            tracing::error!(document = %doc.id, "stored PDF does not match its SHA-256: not sent");
+            Err((
+                INTEGRITY.into(),
+                "The PDF's stored file is not the one recorded, so it was not sent. Send these photos again.".into(),
+            ))
         }
         Err(_) => Err(("storage".into(), "The PDF's file could not be read.".into())),
     };

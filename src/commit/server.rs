@@ -21,6 +21,8 @@ use crate::{
 };
 
 pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+/// The failure kind of a photo or document whose stored bytes no longer match their SHA-256.
+pub const INTEGRITY: &str = "integrity";
 
 pub async fn commit_one(
     state: &AppState,
@@ -105,7 +107,12 @@ pub async fn commit_one(
         Err(e) => {
             let _ = state
                 .photos
-                .finish_commit(session, &record, Err(("storage".into(), e.message.clone())), None)
+                .finish_commit(
+                    session,
+                    &record,
+                    Err((failure_kind(&e).into(), e.message.clone())),
+                    None,
+                )
                 .await;
             return Err(e);
         }
@@ -150,12 +157,22 @@ pub async fn commit_one(
     match outcome {
         Ok(created) => {
             tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");
+            crate::handoff::server::stop_when_all_committed(state, session).await?;
             Ok(updated)
         }
         Err(e) => {
             tracing::warn!(photo = %record.id, kind = e.kind(), error = %e, "photo commit failed");
             Ok(updated)
         }
+    }
+}
+
+/// How a failure before the POST is recorded on the photo.
+fn failure_kind(e: &AppError) -> &'static str {
+    if e.kind == ErrorKind::Integrity {
+        INTEGRITY
+    } else {
+        "storage"
     }
 }
 

@@ -47,9 +47,15 @@ pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
 /// are rendered from the original and the saved operations (deterministically: the preview the
 /// GP saw is byte for byte what is sent).
 pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<CommitImage, AppError> {
-    let jpeg = state.photos.image(record).await.map_err(|e| {
-        tracing::error!(photo = %record.id, error = %e, "staged image cannot be read");
-        AppError::new(ErrorKind::Internal, "The photo's file could not be read.")
+    let jpeg = state.photos.image(record).await.map_err(|e| match e {
+        crate::staging::store::StoreError::Integrity(_) => AppError::new(
+            ErrorKind::Integrity,
+            "This photo's stored file is not the one that was added, so it was not used. Remove it and add the photo again.",
+        ),
+        e => {
+            tracing::error!(photo = %record.id, error = %e, "staged image cannot be read");
+            AppError::new(ErrorKind::Internal, "The photo's file could not be read.")
+        }
     })?;
     let Some(edit) = edit_of(record)? else {
         return Ok(CommitImage {

@@ -13,7 +13,11 @@ pub async fn start_handoff(sid: String) -> Result<HandoffView, AppError> {
     let state = app_state().map_err(|_| AppError::internal())?;
     let session = authorise(&state, &sid).await.map_err(with_status)?;
     let parts = use_context::<axum::http::request::Parts>().ok_or_else(AppError::internal)?;
-    super::server::start(&state, &session, &parts.headers)
+    let https = parts
+        .extensions
+        .get::<crate::server::security::Client>()
+        .is_some_and(|c| c.https);
+    super::server::start(&state, &session, &parts.headers, https)
         .await
         .map_err(with_status)
 }

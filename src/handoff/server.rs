@@ -55,8 +55,9 @@ fn clock(at: i64) -> String {
     taken_words(at).rsplit(' ').next().unwrap_or_default().to_string()
 }
 
-/// Where a phone reaches this server: `public_url`, else the request's own origin.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+/// Where a phone reaches this server: `public_url`, else the request's own origin (https as the
+/// guard decided it, believing `X-Forwarded-Proto` only from a trusted proxy).
+fn origin(state: &AppState, headers: &HeaderMap, https: bool) -> String {
     let configured = state.settings.public_url.trim().trim_end_matches('/');
     if !configured.is_empty() {
         return configured.to_string();
@@ -65,7 +66,6 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
@@ -82,7 +82,12 @@ pub fn qr_svg(url: &str) -> Result<String, AppError> {
 }
 
 /// A new link and code for this session; earlier ones stop working.
-pub async fn start(state: &AppState, session: &LaunchSession, headers: &HeaderMap) -> Result<HandoffView, AppError> {
+pub async fn start(
+    state: &AppState,
+    session: &LaunchSession,
+    headers: &HeaderMap,
+    https: bool,
+) -> Result<HandoffView, AppError> {
     if !state.settings.phone_handoff {
         return Err(AppError::new(
             ErrorKind::NotFound,
@@ -113,7 +118,7 @@ pub async fn start(state: &AppState, session: &LaunchSession, headers: &HeaderMa
         .await
         .map_err(|_| AppError::internal())?;
     tracing::info!(session = %short(&session.id), "phone handoff started");
-    let url = format!("{}/m/{token}", origin(state, headers));
+    let url = format!("{}/m/{token}", origin(state, headers, https));
     Ok(HandoffView {
         qr_svg: qr_svg(&url)?,
         url,
@@ -137,6 +142,21 @@ pub async fn revoke_session(state: &AppState, session_id: &str) -> Result<(), Ap
         .map_err(|_| AppError::internal())?;
     tracing::info!(session = %short(session_id), "phone handoff stopped");
     Ok(())
+}
+
+/// Once every photo of the session is in Medtech, the work is done: its phone links stop (a
+/// GP who wants more photos starts the phone again). Answers whether links were stopped.
+pub async fn stop_when_all_committed(state: &AppState, session: &LaunchSession) -> Result<bool, AppError> {
+    let photos = state
+        .photos
+        .list(&session.id)
+        .await
+        .map_err(crate::staging::server::store_error)?;
+    let done = !photos.is_empty() && photos.iter().all(|p| p.state == crate::staging::PhotoState::Committed);
+    if done {
+        revoke_session(state, &session.id).await?;
+    }
+    Ok(done)
 }
 
 /// The desktop session behind a phone link, if the link is live.
@@ -311,7 +331,11 @@ pub async fn mobile_view(state: &AppState, ip: IpAddr, token: &str) -> Result<Mo
 }
 
 /// `POST /api/m/{token}/photos` — the phone's upload: same fields and checks as the desktop's.
-pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
     let result = async {
         let (session, _) = resolve(&state, &token).await?;
         let patient_id = session
@@ -321,13 +345,14 @@ pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, mu
             .ok_or_else(AppError::no_patient)?;
         let upload = read_upload(&state, multipart).await?;
         let record = stage_upload(&state, &session, &patient_id, upload, "phone").await?;
-        Ok::<_, AppError>((record, session.id))
+        Ok::<_, AppError>(record)
     }
     .await;
     match result {
-        Ok((record, sid)) => (
+        // Nothing sent to the phone names the desktop session: no image address in the answer.
+        Ok(record) => (
             StatusCode::CREATED,
-            Json(record.view(&state.settings.required_fields, &sid)),
+            Json(record.phone_view(&state.settings.required_fields)),
         )
             .into_response(),
         Err(e) => error_response(e),

@@ -21,6 +21,29 @@ use crate::{
     },
 };
 
+/// Closing the widget's page ends its session (and stops its phone links): the page tells the
+/// server as it goes (`pagehide`, which also fires on reload — a page back within seconds
+/// keeps its session).
+#[component]
+fn EndOnClose(sid: String) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let url = format!("/api/w/{sid}/close");
+        let on_hide = Closure::<dyn FnMut()>::new(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().send_beacon(&url);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        }
+        on_hide.forget();
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = sid;
+}
+
 /// `/w/:sid` — everything the GP does for one patient happens here.
 #[component]
 pub fn WidgetPage() -> impl IntoView {
@@ -56,6 +79,7 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
     let needs_consent = move || session.limits.consent_required && consent.get().is_none();
     let ws = Workspace::new(sid.clone(), p, session.limits.clone(), photos);
     view! {
+        <EndOnClose sid=sid.clone() />
         <PatientBanner patient=Signal::stored(patient) />
         <Show when=move || consent.get().is_some()>
             <p class="consent-line">{move || consent.get()}</p>
@@ -196,6 +220,11 @@ fn problem_text(reason: &str) -> (u16, &'static str, &'static str) {
             403,
             "Clinical Images is not enabled for this practice",
             "Please ask your practice manager to contact us to enable it.",
+        ),
+        "too-many-launches" => (
+            429,
+            "Too many launches from this computer",
+            "The widget was opened many times in a few minutes. Wait a few minutes, then click the icon again.",
         ),
         "medtech-unavailable" => (
             503,

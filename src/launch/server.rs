@@ -5,6 +5,7 @@
 //! (`/w/{id}`), so two launches in two tabs of one browser stay two sessions.
 
 use axum::{
+    Extension,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -16,9 +17,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::{
-    alex::{AlexError, fhir::Patient, write::sha256_hex},
+    alex::{AlexError, client::is_launch_token, fhir::Patient, write::sha256_hex},
     error::AppError,
-    server::{db::now_secs, state::AppState},
+    server::{db::now_secs, security::Client, state::AppState},
     ui::frame::PatientSummary,
 };
 
@@ -36,6 +37,8 @@ pub struct LaunchSession {
     pub expires_at: i64,
     /// (kind, reason) once the patient's consent is recorded.
     pub consent: Option<(String, Option<String>)>,
+    /// Its page was closed moments ago (the session ends unless the page comes back).
+    pub closing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +84,8 @@ pub enum LaunchProblem {
     Replayed,
     Facility,
     Unavailable,
+    /// Too many launches from one address in a short time.
+    TooMany,
 }
 
 impl LaunchProblem {
@@ -92,6 +97,7 @@ impl LaunchProblem {
             LaunchProblem::Replayed => "launch-used",
             LaunchProblem::Facility => "practice-not-enabled",
             LaunchProblem::Unavailable => "medtech-unavailable",
+            LaunchProblem::TooMany => "too-many-launches",
         }
     }
 }
@@ -116,20 +122,38 @@ pub fn is_token(s: &str) -> bool {
 }
 
 /// `GET /launch?context=…&signature=…`
-pub async fn launch(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LaunchQuery>) -> Response {
+pub async fn launch(
+    State(state): State<AppState>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Query(q): Query<LaunchQuery>,
+) -> Response {
     let (Some(context), Some(signature)) = (
         q.context.filter(|c| !c.is_empty()),
         q.signature.filter(|s| !s.is_empty()),
     ) else {
         return problem(LaunchProblem::Missing);
     };
+    // Junk is refused before it costs an ALEX call; so is an address launching too often.
+    if !is_launch_token(&context) || !is_launch_token(&signature) {
+        tracing::warn!(
+            problem = LaunchProblem::Invalid.slug(),
+            "launch refused: malformed pair"
+        );
+        return problem(LaunchProblem::Invalid);
+    }
+    if !state.launch_limiter.allow(client.ip) {
+        tracing::warn!(
+            problem = LaunchProblem::TooMany.slug(),
+            "launch refused: too many from one address"
+        );
+        return problem(LaunchProblem::TooMany);
+    }
     match start_session(&state, &headers, &context, &signature).await {
-        Ok((sid, set_cookie)) => {
+        Ok((sid, secret)) => {
             tracing::info!(session = %short(&sid), "launch session created");
             let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();
-            if let Some(c) = set_cookie
-                && let Ok(v) = HeaderValue::from_str(&c)
-            {
+            if let Ok(v) = HeaderValue::from_str(&browser_cookie(&secret, client.https)) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
             resp.headers_mut()
@@ -155,12 +179,13 @@ pub fn short(sid: &str) -> &str {
     &sid[..sid.len().min(6)]
 }
 
+/// Opens a session for a verified launch pair. Answers its id and the browser's new secret.
 async fn start_session(
     state: &AppState,
     headers: &HeaderMap,
     context: &str,
     signature: &str,
-) -> Result<(String, Option<String>), LaunchProblem> {
+) -> Result<(String, String), LaunchProblem> {
     let decoded = state
         .alex
         .decode_launch(context, signature)
@@ -172,6 +197,13 @@ async fn start_session(
             }
             _ => LaunchProblem::Invalid,
         })?;
+    if !launched_recently(
+        decoded.created_time.as_deref(),
+        state.settings.launch_max_age_seconds,
+        chrono::Utc::now(),
+    ) {
+        return Err(LaunchProblem::Expired);
+    }
     state
         .alex
         .check_facility(&decoded.facility_code)
@@ -209,8 +241,11 @@ async fn start_session(
         None => (None, None),
     };
 
-    let existing = browser_secret(headers);
-    let secret = existing.clone().unwrap_or_else(random_token);
+    // A fresh browser secret at every launch (a secret planted in the browser before is never
+    // adopted). Sessions this browser opened earlier, still live, move to the new secret, so
+    // its other tabs keep working; whoever knew the old secret holds nothing any more.
+    let previous = browser_secret(headers).map(|s| sha256_hex(s.as_bytes()));
+    let secret = random_token();
     let sid = random_token();
     let now = now_secs();
     let expires = now + state.settings.launch_session_hours as i64 * 3600;
@@ -226,7 +261,14 @@ async fn start_session(
         .db
         .call(move |c| {
             let (sid, browser, facility, patient, pr_id, pr_name) = row;
-            c.execute(
+            let tx = c.transaction()?;
+            if let Some(previous) = previous {
+                tx.execute(
+                    "UPDATE sessions SET browser_hash = ?1 WHERE browser_hash = ?2 AND ended_at IS NULL AND expires_at > ?3",
+                    params![browser, previous, now],
+                )?;
+            }
+            tx.execute(
                 "INSERT INTO sessions (id, browser_hash, facility, patient_id, patient_name, patient_birth_date,
                  patient_nhi, practitioner_id, practitioner_name, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -243,12 +285,41 @@ async fn start_session(
                     now,
                     expires
                 ],
-            )
+            )?;
+            tx.commit()
         })
         .await
         .map_err(|_| LaunchProblem::Unavailable)?;
-    let cookie = existing.is_none().then(|| browser_cookie(&secret, is_https(headers)));
-    Ok((sid, cookie))
+    Ok((sid, secret))
+}
+
+/// Up to two minutes of clock difference between Medtech and us, into the future.
+const CLOCK_SKEW_SECS: i64 = 120;
+
+/// Whether a launch's `createdTime` is recent enough. ALEX's exact format is not published:
+/// RFC 3339, or a date-time without offset read as New Zealand time. A missing or unreadable
+/// time is refused (fail closed); `max_age_secs = 0` turns the check off.
+pub fn launched_recently(created: Option<&str>, max_age_secs: u64, now: chrono::DateTime<chrono::Utc>) -> bool {
+    if max_age_secs == 0 {
+        return true;
+    }
+    let Some(created) = created.map(str::trim).and_then(parse_launch_time) else {
+        return false;
+    };
+    let age = now.signed_duration_since(created).num_seconds();
+    age >= -CLOCK_SKEW_SECS && age <= max_age_secs as i64
+}
+
+fn parse_launch_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    chrono_tz::Pacific::Auckland
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 fn map_alex(e: AlexError) -> LaunchProblem {
@@ -282,10 +353,6 @@ pub fn format_date(iso: &str) -> String {
     chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
         .map(|d| d.format("%-d %b %Y").to_string())
         .unwrap_or_else(|_| iso.to_string())
-}
-
-fn is_https(headers: &HeaderMap) -> bool {
-    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
 /// The browser cookie. Over https it is `SameSite=None; Secure; Partitioned` so it survives
@@ -329,7 +396,19 @@ pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap)
     if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
         return Err(AppError::not_this_browser());
     }
-    Ok(session)
+    if session.closing {
+        // Its page closed a moment ago and is back (a reload): the session goes on.
+        let sid = session.id.clone();
+        state
+            .db
+            .call(move |c| c.execute("UPDATE sessions SET closing_at = NULL WHERE id = ?1", params![sid]))
+            .await
+            .map_err(|_| AppError::internal())?;
+    }
+    Ok(LaunchSession {
+        closing: false,
+        ..session
+    })
 }
 
 /// A live (not ended, not expired) session by id, with the hash of its browser's secret.
@@ -344,7 +423,7 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
         .call(move |c| {
             c.query_row(
                 "SELECT id, browser_hash, facility, patient_id, patient_name, patient_birth_date, patient_nhi,
-                 practitioner_id, practitioner_name, expires_at, ended_at, consent_kind, consent_reason
+                 practitioner_id, practitioner_name, expires_at, ended_at, consent_kind, consent_reason, closing_at
                  FROM sessions WHERE id = ?1",
                 params![sid_owned],
                 |r| {
@@ -360,6 +439,7 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
                     Ok((
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<i64>>(10)?,
+                        r.get::<_, Option<i64>>(13)?,
                         LaunchSession {
                             id: r.get(0)?,
                             facility: r.get(2)?,
@@ -370,6 +450,7 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
                             consent: r
                                 .get::<_, Option<String>>(11)?
                                 .map(|k| (k, r.get::<_, Option<String>>(12).ok().flatten())),
+                            closing: false,
                         },
                     ))
                 },
@@ -378,13 +459,60 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
         })
         .await
         .map_err(|_| AppError::internal())?;
-    let Some((browser_hash, ended_at, session)) = row else {
+    let Some((browser_hash, ended_at, closing_at, session)) = row else {
         return Err(AppError::session_unknown());
     };
-    if ended_at.is_some() || session.expires_at < now_secs() {
+    let closed = closing_at.is_some_and(|t| now_secs() - t > CLOSE_GRACE_SECS);
+    if ended_at.is_some() || closed || session.expires_at < now_secs() {
         return Err(AppError::session_expired());
     }
-    Ok((browser_hash, session))
+    Ok((
+        browser_hash,
+        LaunchSession {
+            closing: closing_at.is_some(),
+            ..session
+        },
+    ))
+}
+
+/// A page closed and not reopened within this many seconds has ended its session (a reload
+/// comes back well within it).
+pub const CLOSE_GRACE_SECS: i64 = 20;
+
+/// The widget's page was closed: its phone links stop at once, and the session ends unless
+/// the page comes back within `CLOSE_GRACE_SECS` (a reload).
+pub async fn close_session(state: &AppState, session: &LaunchSession) -> Result<(), AppError> {
+    let sid = session.id.clone();
+    state
+        .db
+        .call(move |c| {
+            c.execute(
+                "UPDATE sessions SET closing_at = ?1 WHERE id = ?2 AND ended_at IS NULL",
+                params![now_secs(), sid],
+            )
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+    crate::handoff::server::revoke_session(state, &session.id).await?;
+    tracing::info!(session = %short(&session.id), "widget closed");
+    Ok(())
+}
+
+/// `POST /api/w/{sid}/close` — sent by the page as it goes away (`navigator.sendBeacon`).
+pub async fn close(
+    State(state): State<AppState>,
+    axum::extract::Path(sid): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let session = authorise_headers(&state, &sid, &headers).await?;
+        close_session(&state, &session).await
+    }
+    .await;
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (status_of(&e), axum::Json(e)).into_response(),
+    }
 }
 
 /// Records consent once per session (a second call replaces it), with an audit entry.

@@ -110,6 +110,12 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     );
     CREATE INDEX scan_documents_session ON scan_documents(session_id, created_at);",
+    // 6: (a) photo ids are minted by the server; the browser's own id for an upload is only an
+    // idempotency key, unique within its session (a retried upload finds the photo it staged).
+    // (b) when the widget's page was closed (the session ends unless it is reopened at once).
+    "ALTER TABLE photos ADD COLUMN upload_key TEXT;
+    CREATE UNIQUE INDEX photos_upload_key ON photos(session_id, upload_key);
+    ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
 ];
 
 #[derive(Clone)]

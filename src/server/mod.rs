@@ -3,7 +3,10 @@
 
 pub mod db;
 pub mod health;
+pub mod limits;
+pub mod listen;
 pub mod ops;
+pub mod security;
 pub mod state;
 pub mod telemetry;
 
@@ -49,7 +52,15 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // The guard's nonce for this request, so Leptos' own scripts carry it.
+            let nonce = use_context::<axum::http::request::Parts>()
+                .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());
+            if let Some(n) = nonce {
+                provide_context(leptos::nonce::Nonce::from_value(n.0));
+            }
+        }
     };
     let app_shell = {
         let options = state.leptos_options.clone();
@@ -71,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::editor::server::rendered),
         )
         .route("/api/w/{sid}/events", get(crate::handoff::server::events))
+        .route("/api/w/{sid}/close", post(crate::launch::server::close))
         .route(
             "/api/m/{token}/photos",
             post(crate::handoff::server::upload).layer(DefaultBodyLimit::max(
@@ -90,8 +102,10 @@ pub fn router(state: AppState) -> Router {
         Some(sim) => app.nest_service("/sim/api", crate::simulator::admin_router(sim.clone())),
         None => app,
     };
-    let app = telemetry::with_security_headers(app, &state.settings.frame_ancestors)
-        .layer(CatchPanicLayer::custom(telemetry::panic_response));
+    let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
+    let app = app
+        .layer(CatchPanicLayer::custom(telemetry::panic_response))
+        .layer(axum::middleware::from_fn_with_state(guard, security::guard));
     telemetry::with_request_tracing(app).with_state(state)
 }
 
@@ -127,13 +141,14 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let limits = listen::ConnLimits {
+        header_read_timeout: Duration::from_secs(state.settings.header_read_timeout_seconds.max(1)),
+        max_connections: state.settings.max_connections,
+        drain: Duration::from_secs(10),
+    };
+    let task = tokio::spawn(listen::serve(listener, app, limits, async move {
+        let _ = stopped.await;
+    }));
     let purge = tokio::spawn(retention(state.clone()));
     state.mark_ready();
     tracing::info!(%addr, simulator = state.simulator.is_some(), "serving");
@@ -153,6 +168,8 @@ async fn retention(state: AppState) {
     loop {
         tick.tick().await;
         crate::editor::server::forget_renderings();
+        state.launch_limiter.forget_idle();
+        state.ops_limiter.forget_idle();
         match state.photos.purge(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),

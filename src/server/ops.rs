@@ -1,10 +1,11 @@
 //! Operations endpoints: ALEX connectivity check, token status, and what this deployment offers.
-//! `/api/alex/*` require `Authorization: Bearer $OPS_TOKEN` when OPS_TOKEN is set.
+//! All but `/api/capabilities` are closed unless OPS_TOKEN is set, and then need
+//! `Authorization: Bearer $OPS_TOKEN`.
 
 use std::time::Instant;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -13,16 +14,24 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::state::AppState;
+use super::{security::Client, state::AppState};
 use crate::{alex::AlexError, metadata::codes, nhi::Nhi};
 
 /// The simulator's (and Medtech UAT's) test practice, used when nothing else names a facility.
 pub const TEST_FACILITY: &str = "F2N060-E";
 
+/// The operations endpoints are closed unless `OPS_TOKEN` is set, and then need it as a
+/// bearer token. Those that reach ALEX are also limited per address.
 #[allow(clippy::result_large_err)] // a ready response, on a cold path
 fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     let Some(expected) = &state.ops_token else {
-        return Ok(());
+        return Err((
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"error": "disabled", "message": "Operations endpoints are off: set OPS_TOKEN to enable them."}),
+            ),
+        )
+            .into_response());
     };
     let given = headers
         .get(header::AUTHORIZATION)
@@ -39,6 +48,21 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
         )
             .into_response())
     }
+}
+
+/// As `authorised`, for an endpoint that calls ALEX: also at most 30 calls a minute per address.
+#[allow(clippy::result_large_err)]
+fn authorised_to_call_alex(state: &AppState, headers: &HeaderMap, client: Client) -> Result<(), Response> {
+    authorised(state, headers)?;
+    if !state.ops_limiter.allow(client.ip) {
+        return Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "60")],
+            Json(json!({"error": "rate_limited", "message": "Too many calls: wait a minute."})),
+        )
+            .into_response());
+    }
+    Ok(())
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -93,8 +117,13 @@ impl Step {
 
 /// `GET /api/alex/test?nhi=ZZZ0016[&facility=F2N060-E]`: token, patient lookup and Location,
 /// each with its status and timing. Answers nothing about the patient beyond "found".
-pub async fn alex_test(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<TestQuery>) -> Response {
-    if let Err(denied) = authorised(&state, &headers) {
+pub async fn alex_test(
+    State(state): State<AppState>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Query(q): Query<TestQuery>,
+) -> Response {
+    if let Err(denied) = authorised_to_call_alex(&state, &headers, client) {
         return denied;
     }
     let nhi = match Nhi::parse(q.nhi.as_deref().unwrap_or("")) {
@@ -107,10 +136,20 @@ pub async fn alex_test(State(state): State<AppState>, headers: HeaderMap, Query(
                 .into_response();
         }
     };
-    let facility = q
-        .facility
-        .or_else(|| state.alex.facility_allowlist().and_then(|l| l.first().cloned()))
-        .unwrap_or_else(|| TEST_FACILITY.to_string());
+    // Only a practice this server serves: one on the allow-list (the simulator's test practice
+    // when the simulator stands in and no list is set).
+    let facility = match (q.facility, state.alex.facility_allowlist()) {
+        (Some(f), _) => f,
+        (None, Some(list)) if !list.is_empty() => list[0].clone(),
+        (None, _) => TEST_FACILITY.to_string(),
+    };
+    if state.simulator.is_none() && state.alex.facility_allowlist().is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "no_allowlist", "message": "Set ALEX_FACILITY_ALLOWLIST to the practices this server serves."})),
+        )
+            .into_response();
+    }
     if let Err(e) = state.alex.check_facility(&facility) {
         return (
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
@@ -148,8 +187,12 @@ pub async fn alex_test(State(state): State<AppState>, headers: HeaderMap, Query(
 }
 
 /// `GET /api/alex/token-info`: cached or not, expires in, fetch count. Never the token.
-pub async fn token_info(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(denied) = authorised(&state, &headers) {
+pub async fn token_info(
+    State(state): State<AppState>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorised_to_call_alex(&state, &headers, client) {
         return denied;
     }
     Json(state.alex.token_info().await).into_response()
@@ -188,13 +231,6 @@ pub struct AuditQuery {
 /// here (never in logs), so it always needs `Authorization: Bearer $OPS_TOKEN`, and is off when
 /// OPS_TOKEN is not set.
 pub async fn audit(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Response {
-    if state.ops_token.is_none() {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "disabled", "message": "Set OPS_TOKEN to enable the audit endpoint."})),
-        )
-            .into_response();
-    }
     if let Err(denied) = authorised(&state, &headers) {
         return denied;
     }

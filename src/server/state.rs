@@ -32,8 +32,12 @@ pub struct Inner {
     pub guesses: crate::handoff::server::GuessLimiter,
     /// The embedded ALEX simulator, when no ALEX credentials are configured.
     pub simulator: Option<Simulator>,
-    /// Bearer token for the `/api/alex/*` operations endpoints (env OPS_TOKEN).
+    /// Bearer token for the operations endpoints (env OPS_TOKEN); unset, they are closed.
     pub ops_token: Option<SecretString>,
+    /// Launches per client address (each costs an ALEX call).
+    pub launch_limiter: super::limits::AddressLimiter,
+    /// Calls of the operations endpoints that reach ALEX, per client address.
+    pub ops_limiter: super::limits::AddressLimiter,
     ready: AtomicBool,
 }
 
@@ -102,6 +106,7 @@ impl AppState {
             }
         };
         let alex = AlexClient::new(&config)?;
+        let launch_limit = settings.launch_limit_per_address;
         let ops_token = env("OPS_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
         Ok(AppState(Arc::new(Inner {
             settings,
@@ -113,6 +118,8 @@ impl AppState {
             guesses,
             simulator,
             ops_token,
+            launch_limiter: super::limits::AddressLimiter::new(launch_limit, std::time::Duration::from_secs(600)),
+            ops_limiter: super::limits::AddressLimiter::new(30, std::time::Duration::from_secs(60)),
             ready: AtomicBool::new(false),
         })))
     }

@@ -6,11 +6,10 @@ use std::any::Any;
 use axum::{
     Router,
     body::Body,
-    http::{HeaderName, HeaderValue, Request, Response, StatusCode, header},
+    http::{HeaderName, Request, Response, StatusCode, header},
 };
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -72,22 +71,27 @@ pub fn with_request_tracing<S: Clone + Send + Sync + 'static>(router: Router<S>)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
 }
 
-/// Headers every response carries. `frame_ancestors` decides who may embed the widget.
-pub fn with_security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, frame_ancestors: &str) -> Router<S> {
-    let csp = format!("frame-ancestors {frame_ancestors}; object-src 'none'; base-uri 'self'");
-    let csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
-    router
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+/// A request id the caller sent is echoed and logged only if it looks like one (letters,
+/// digits, `-`, `_`, `.`, at most 64); anything else is dropped and a fresh one is made.
+async fn drop_unusable_request_id(mut req: Request<Body>) -> Request<Body> {
+    let usable = req
+        .headers()
+        .get(REQUEST_ID)
+        .map(|v| is_usable_request_id(v.as_bytes()));
+    if usable == Some(false) {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
+}
+
+pub fn is_usable_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// A handler that panicked answers 500 with a plain message; the panic text (which could
@@ -103,7 +107,16 @@ pub fn panic_response(_err: Box<dyn Any + Send + 'static>) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
-    use super::loggable_path;
+    use super::{is_usable_request_id, loggable_path};
+
+    #[test]
+    fn only_plain_request_ids_are_kept() {
+        assert!(is_usable_request_id(b"3f2a-1b_c.9"));
+        assert!(!is_usable_request_id(b""));
+        assert!(!is_usable_request_id(b"a b"));
+        assert!(!is_usable_request_id(b"ZZZ0016\nforged log line"));
+        assert!(!is_usable_request_id(&[b'a'; 65]));
+    }
 
     #[test]
     fn capability_segments_are_redacted() {

@@ -53,12 +53,18 @@ pub(crate) enum DecodeError {
     Expired,
 }
 
-pub(crate) fn mint(keys: &Keys, facility: &str, patient_id: Option<&str>, provider_id: &str) -> LaunchPair {
+pub(crate) fn mint(
+    keys: &Keys,
+    facility: &str,
+    patient_id: Option<&str>,
+    provider_id: &str,
+    created: chrono::DateTime<chrono::Utc>,
+) -> LaunchPair {
     let payload = json!({
         "patientId": patient_id,
         "facilityCode": facility,
         "providerId": provider_id,
-        "createdTime": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "createdTime": created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     });
     let nonce: [u8; 12] = rand::random();
     let mut sealed = nonce.to_vec();

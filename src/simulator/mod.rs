@@ -180,8 +180,41 @@ pub(crate) struct SimState {
     pub(crate) launch_keys: launch::Keys,
     pub(crate) tokens: Mutex<auth::TokenStore>,
     pub(crate) faults: Mutex<Vec<Fault>>,
-    pub(crate) received: Mutex<Vec<Received>>,
+    pub(crate) received: Mutex<ReceivedLog>,
     pub(crate) counters: Mutex<Counters>,
+}
+
+/// What the simulator received, newest last, within a memory budget (oldest forgotten first).
+#[derive(Default)]
+pub(crate) struct ReceivedLog {
+    items: std::collections::VecDeque<(usize, Received)>,
+    bytes: usize,
+}
+
+impl ReceivedLog {
+    /// At most this many bytes of received bodies are kept…
+    pub(crate) const MAX_BYTES: usize = 256 << 20;
+    /// …and at most this many of them.
+    pub(crate) const MAX_ITEMS: usize = 10_000;
+
+    fn push(&mut self, r: Received) {
+        let size = r.resource.to_string().len() + 256;
+        self.bytes += size;
+        self.items.push_back((size, r));
+        while self.bytes > Self::MAX_BYTES || self.items.len() > Self::MAX_ITEMS {
+            let Some((size, _)) = self.items.pop_front() else { break };
+            self.bytes -= size;
+        }
+    }
+
+    fn all(&self) -> Vec<Received> {
+        self.items.iter().map(|(_, r)| r.clone()).collect()
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.bytes = 0;
+    }
 }
 
 #[derive(Default)]
@@ -245,7 +278,7 @@ impl Simulator {
             launch_keys: launch::Keys::random(),
             tokens: Mutex::new(auth::TokenStore::new(token_ttl)),
             faults: Mutex::new(Vec::new()),
-            received: Mutex::new(Vec::new()),
+            received: Mutex::new(ReceivedLog::default()),
             counters: Mutex::new(Counters::default()),
         });
         let server = tokio::spawn(accept_loop(listener, state.clone()));
@@ -283,7 +316,18 @@ impl Simulator {
 
     /// Mint an encrypted launch context and its HMAC signature, as Medtech Evolution would.
     pub fn mint_launch(&self, facility: &str, patient_id: Option<&str>, provider_id: &str) -> LaunchPair {
-        launch::mint(&self.state.launch_keys, facility, patient_id, provider_id)
+        self.mint_launch_created(facility, patient_id, provider_id, chrono::Utc::now())
+    }
+
+    /// A launch pair as Medtech would have made it at `created` (for tests of stale launches).
+    pub fn mint_launch_created(
+        &self,
+        facility: &str,
+        patient_id: Option<&str>,
+        provider_id: &str,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> LaunchPair {
+        launch::mint(&self.state.launch_keys, facility, patient_id, provider_id, created)
     }
 
     pub fn facilities(&self) -> Vec<SimFacility> {
@@ -316,7 +360,7 @@ impl Simulator {
 
     /// Every Media / DocumentReference POST that got past the bearer check, in order.
     pub fn received(&self) -> Vec<Received> {
-        lock(&self.state.received).clone()
+        lock(&self.state.received).all()
     }
 
     /// Successful token issues.

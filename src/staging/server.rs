@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Multipart, Path, State},
+    extract::{Multipart, Path, State, multipart::MultipartRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -30,6 +30,10 @@ pub fn store_error(e: StoreError) -> AppError {
             ErrorKind::Conflict,
             format!("That photo cannot be changed now (it is {}).", s.as_str()),
         ),
+        StoreError::Integrity(_) => AppError::new(
+            ErrorKind::Integrity,
+            "This photo's stored file is not the one that was added, so it is not used. Remove it and add the photo again.",
+        ),
         other => {
             tracing::error!(error = %other, "staging store failed");
             AppError::internal()
@@ -52,14 +56,15 @@ pub async fn session_with_patient(
     Ok((session, patient))
 }
 
-/// `POST /api/w/{sid}/photos` — multipart fields `id` (a UUID the browser chose, so a retried
-/// upload is recognised), optional `taken_at` (ms since epoch), optional tags (`body_site`,
+/// `POST /api/w/{sid}/photos` — multipart fields `id` (a UUID the browser chose for this upload:
+/// only an idempotency key within the session, so a retried upload is recognised; the photo's own
+/// id is minted by the server), optional `taken_at` (ms since epoch), optional tags (`body_site`,
 /// `laterality`, `view`, `image_type`, `description`), and `photo` (the file).
 pub async fn upload(
     State(state): State<AppState>,
     Path(sid): Path<String>,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let result = async {
         let (session, patient_id) = session_with_patient(&state, &sid, &headers).await?;
@@ -79,14 +84,22 @@ pub async fn upload(
 
 /// An upload as read off the wire, before any check of the image.
 pub struct Upload {
-    pub id: String,
+    /// The browser's id for this upload (idempotency key within the session).
+    pub upload_key: String,
     pub taken_at: Option<i64>,
     pub photo: Vec<u8>,
     pub tags: TagPatch,
 }
 
-/// Reads the multipart body, streaming the photo with a byte cap.
-pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<Upload, AppError> {
+/// Reads the multipart body, streaming the photo with a byte cap. A body that is not multipart
+/// at all (no boundary, another type) gets our JSON error like every other refusal.
+pub async fn read_upload(
+    state: &AppState,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Upload, AppError> {
+    let mut multipart = multipart.map_err(|_| {
+        AppError::invalid("The upload was not a photo form (multipart/form-data with a boundary).".to_string())
+    })?;
     let cap = state.settings.max_upload_bytes;
     let (mut id, mut taken_at, mut photo, mut tags) =
         (None::<String>, None::<i64>, None::<Vec<u8>>, TagPatch::default());
@@ -135,7 +148,7 @@ pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<U
         }
     }
     tags.validate().map_err(AppError::invalid)?;
-    let id = id
+    let upload_key = id
         .and_then(|i| uuid::Uuid::parse_str(&i).ok())
         .map(|u| u.hyphenated().to_string())
         .ok_or_else(|| bad("The upload did not carry a valid photo id."))?;
@@ -143,7 +156,7 @@ pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<U
         .filter(|p| !p.is_empty())
         .ok_or_else(|| bad("The upload carried no photo."))?;
     Ok(Upload {
-        id,
+        upload_key,
         taken_at,
         photo,
         tags,
@@ -195,7 +208,7 @@ pub async fn stage_upload(
         })?;
     let mut record = state
         .photos
-        .stage(session, patient_id, &upload.id, checked, source, taken_at)
+        .stage(session, patient_id, &upload.upload_key, checked, source, taken_at)
         .await
         .map_err(store_error)?;
     if upload.tags != TagPatch::default()
@@ -264,7 +277,7 @@ pub async fn image(
     }
     .await;
     match result {
-        Ok(bytes) => jpeg_response(bytes, "private, max-age=86400, immutable"),
+        Ok(bytes) => jpeg_response(bytes, "no-store"),
         Err(e) => error_response(e),
     }
 }

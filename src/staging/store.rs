@@ -27,6 +27,9 @@ pub enum StoreError {
     WrongState(PhotoState),
     #[error("blob store configuration: {0}")]
     Config(String),
+    /// The stored bytes are not the ones whose SHA-256 was recorded when they were written.
+    #[error("stored object {0} does not match its recorded SHA-256")]
+    Integrity(String),
 }
 
 /// One photo's record.
@@ -98,6 +101,14 @@ impl PhotoRecord {
             sha256: Some(&self.sha256),
             detail,
             ..Default::default()
+        }
+    }
+
+    /// The photo as the phone that sent it may see it: no address naming the desktop session.
+    pub fn phone_view(&self, required: &[String]) -> PhotoView {
+        PhotoView {
+            image_url: String::new(),
+            ..self.view(required, "")
         }
     }
 
@@ -232,20 +243,24 @@ impl PhotoStore {
         }
     }
 
-    /// Stores the image, then its record and an `added` audit entry. Idempotent by `id`: a
-    /// retried upload returns the photo already staged under that id (for this session only).
+    /// Stages a photo for this session: the server mints its id (so no caller can name, and
+    /// overwrite, a photo it does not own), stores the image under a key made from that fresh
+    /// id, then its record and an `added` audit entry. Idempotent by `upload_key` (the browser's
+    /// own id for the upload) within the session: a retried upload answers the photo it staged.
     pub async fn stage(
         &self,
         session: &LaunchSession,
         patient_id: &str,
-        id: &str,
+        upload_key: &str,
         checked: Checked,
         source: &str,
         taken_at: i64,
     ) -> Result<PhotoRecord, StoreError> {
-        if let Some(existing) = self.get(&session.id, id).await? {
+        if let Some(existing) = self.by_upload_key(&session.id, upload_key).await? {
             return Ok(existing);
         }
+        // Ownership first: a fresh id, which no other session can know or hold.
+        let id = uuid::Uuid::new_v4().hyphenated().to_string();
         let key = format!("photos/{id}.jpg");
         let sha = sha256_hex(&checked.jpeg);
         let bytes = checked.jpeg.len() as u64;
@@ -258,17 +273,18 @@ impl PhotoStore {
             patient_id.to_string(),
             session.practitioner_id.clone(),
         );
-        let (id, source) = (id.to_string(), source.to_string());
+        let (key_of_upload, source) = (upload_key.to_string(), source.to_string());
         let (w, h) = (checked.width, checked.height);
-        let record = self
+        let blob_key = key.clone();
+        let inserted = self
             .db
             .call(move |c| {
                 let tx = c.transaction()?;
                 let now = now_secs();
                 let inserted = tx.execute(
-                    "INSERT OR IGNORE INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, source, taken_at, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, 'staged', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-                    params![id, sid, fac, pid, key, sha, bytes as i64, w, h, source, taken_at, now],
+                    "INSERT OR IGNORE INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, source, taken_at, created_at, updated_at, upload_key)
+                     VALUES (?1, ?2, ?3, ?4, 'staged', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+                    params![id, sid, fac, pid, blob_key, sha, bytes as i64, w, h, source, taken_at, now, key_of_upload],
                 )?;
                 if inserted == 1 {
                     append_audit(&tx, &Audit {
@@ -283,12 +299,41 @@ impl PhotoStore {
                         ..Default::default()
                     })?;
                 }
-                let r = tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"), params![id, sid], from_row).optional()?;
                 tx.commit()?;
-                Ok(r)
+                Ok(inserted == 1)
             })
             .await?;
-        record.ok_or(StoreError::NotFound)
+        if !inserted {
+            // The same upload raced itself and the other attempt won: keep only its image.
+            self.delete_blob(&key).await?;
+        }
+        self.by_upload_key(&session.id, upload_key)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The photo a session staged for one upload of its browser's.
+    async fn by_upload_key(&self, session_id: &str, upload_key: &str) -> Result<Option<PhotoRecord>, StoreError> {
+        let (sid, key) = (session_id.to_string(), upload_key.to_string());
+        Ok(self
+            .db
+            .call(move |c| {
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND upload_key = ?2"),
+                    params![sid, key],
+                    from_row,
+                )
+                .optional()
+            })
+            .await?)
+    }
+
+    /// Deletes one stored object; one already gone is fine.
+    pub(crate) async fn delete_blob(&self, key: &str) -> Result<(), StoreError> {
+        match self.blobs.delete(&BlobPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The session's photos, oldest first (removed ones excluded).
@@ -320,13 +365,41 @@ impl PhotoStore {
             .await?)
     }
 
+    /// The staged image, checked against the SHA-256 recorded at staging. A mismatch is never
+    /// handed out: it is audited (`integrity_failed`) and answered as `StoreError::Integrity`.
     pub async fn image(&self, record: &PhotoRecord) -> Result<Bytes, StoreError> {
-        Ok(self
-            .blobs
-            .get(&BlobPath::from(record.blob_key.as_str()))
-            .await?
-            .bytes()
-            .await?)
+        let result = self.verified(&record.blob_key, &record.sha256).await;
+        if let Err(StoreError::Integrity(_)) = &result {
+            tracing::error!(photo = %record.id, "staged image does not match its SHA-256: not used");
+            let r = record.clone();
+            self.db
+                .call(move |c| {
+                    let tx = c.transaction()?;
+                    append_audit(
+                        &tx,
+                        &r.audit(
+                            "integrity_failed",
+                            None,
+                            Some("stored image differs from the one staged"),
+                        ),
+                    )?;
+                    tx.commit()
+                })
+                .await?;
+        }
+        result
+    }
+
+    /// An object's bytes, only if their SHA-256 is `sha256`.
+    pub(crate) async fn verified(&self, key: &str, sha256: &str) -> Result<Bytes, StoreError> {
+        if key.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let bytes = self.blobs.get(&BlobPath::from(key)).await?.bytes().await?;
+        if !crate::server::ops::constant_time_eq(sha256_hex(&bytes).as_bytes(), sha256.as_bytes()) {
+            return Err(StoreError::Integrity(key.to_string()));
+        }
+        Ok(bytes)
     }
 
     /// Applies a tag change to photos of this session that can still change (not committed).
@@ -535,10 +608,7 @@ impl PhotoStore {
             })
             .await?;
         for r in &due {
-            match self.blobs.delete(&BlobPath::from(r.blob_key.as_str())).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.delete_blob(&r.blob_key).await?;
             let r = r.clone();
             self.db
                 .call(move |c| {
@@ -554,9 +624,44 @@ impl PhotoStore {
                 .await?;
         }
         self.purge_scan_docs(cutoff).await?;
+        let orphans = self.sweep_orphans(cutoff).await?;
+        if orphans > 0 {
+            tracing::warn!(
+                objects = orphans,
+                "retention: stored objects no record refers to were deleted"
+            );
+        }
         self.db
             .call(move |c| c.execute("DELETE FROM handoffs WHERE expires_at < ?1", params![now_secs() - 3600]))
             .await?;
         Ok(due.len())
+    }
+
+    /// Deletes stored objects older than `cutoff` that no photo or document refers to (an
+    /// upload cut short between its image and its record, a crash mid-write): nothing stored
+    /// outlives retention. Returns how many were deleted.
+    pub async fn sweep_orphans(&self, cutoff: i64) -> Result<usize, StoreError> {
+        use futures::TryStreamExt;
+        let known: std::collections::HashSet<String> = self
+            .db
+            .call(|c| {
+                let mut st = c.prepare(
+                    "SELECT blob_key FROM photos WHERE blob_key != '' UNION SELECT blob_key FROM scan_documents WHERE blob_key != ''",
+                )?;
+                st.query_map([], |r| r.get(0))?.collect()
+            })
+            .await?;
+        let cutoff = chrono::DateTime::from_timestamp(cutoff, 0).unwrap_or_default();
+        let mut swept = 0;
+        for prefix in ["photos", "scan"] {
+            let objects: Vec<_> = self.blobs.list(Some(&BlobPath::from(prefix))).try_collect().await?;
+            for o in objects {
+                if o.last_modified < cutoff && !known.contains(o.location.as_ref()) {
+                    self.delete_blob(o.location.as_ref()).await?;
+                    swept += 1;
+                }
+            }
+        }
+        Ok(swept)
     }
 }
