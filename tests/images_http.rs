@@ -72,6 +72,9 @@ async fn concurrent_uploads_decode_at_most_one_per_core_at_a_time() {
     let budget = clinical_images::staging::recheck::budget::global();
     let (running, bytes) = budget.peaks();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    assert!((1..=cores).contains(&running), "{running} decodes at once on {cores} cores");
+    assert!(
+        (1..=cores).contains(&running),
+        "{running} decodes at once on {cores} cores"
+    );
     assert!(bytes <= budget.total(), "{bytes}");
 }
