@@ -162,3 +162,39 @@ async fn reset_to_original_serves_the_staged_image_again() {
     assert_eq!(sha(&res.bytes().await.unwrap()), staged.sha256);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn an_edit_beyond_what_a_gp_draws_is_refused_in_words() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let (status, v) = app::upload_desktop(&srv, &d, &[("id", &id)], app::jpeg(400, 300)).await;
+    assert_eq!(status, 201, "{v}");
+    let arrow =
+        json!({ "op": "arrow", "from": { "x": 0.2, "y": 0.5 }, "to": { "x": 0.8, "y": 0.5 }, "colour": "green" });
+    let (status, e) = save(&srv, &d, &id, json!({ "ops": vec![arrow.clone(); 51] })).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        e["message"],
+        "This photo has too many edits (at most 50). Undo some, or reset to the original."
+    );
+    let stroke = |n: usize| {
+        let points: Vec<Value> = (0..n)
+            .map(|i| json!({ "x": (i % 100) as f64 / 100.0, "y": (i / 100) as f64 / 100.0 }))
+            .collect();
+        json!({ "op": "freehand", "points": points, "colour": "cyan" })
+    };
+    let (status, e) = save(&srv, &d, &id, json!({ "ops": [stroke(501)] })).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["message"], "That drawing is too long. Draw it in shorter strokes.");
+    let (status, e) = save(&srv, &d, &id, json!({ "ops": vec![stroke(500); 11] })).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        e["message"],
+        "This photo has too much freehand drawing. Undo some strokes, or reset to the original."
+    );
+    // What a GP draws is kept.
+    let (status, v) = save(&srv, &d, &id, json!({ "ops": [stroke(400), arrow] })).await;
+    assert_eq!(status, 200, "{v}");
+    srv.stop().await;
+}

@@ -107,16 +107,26 @@ async fn expired_and_revoked_links_say_so() {
 }
 
 /// Redeems a code as a phone behind the reverse proxy, which forwards for `client`.
-async fn redeem_via_proxy(srv: &clinical_images::server::Running, client: &str, code: &str) -> (u16, Value) {
+/// Calls a phone server function through the trusted proxy, as `client`.
+async fn via_proxy(
+    srv: &clinical_images::server::Running,
+    client: &str,
+    endpoint: &str,
+    args: &[(&str, &str)],
+) -> (u16, Value) {
     let res = app::http()
-        .post(app::url(srv, "/api/handoff/redeem"))
+        .post(app::url(srv, &format!("/api/{endpoint}")))
         .header("x-forwarded-for", client)
-        .form(&[("code", code)])
+        .form(args)
         .send()
         .await
         .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn redeem_via_proxy(srv: &clinical_images::server::Running, client: &str, code: &str) -> (u16, Value) {
+    via_proxy(srv, client, "handoff/redeem", &[("code", code)]).await
 }
 
 #[tokio::test]
@@ -429,5 +439,34 @@ async fn consent_comes_before_photos_and_travels_with_them() {
     let rows = app::audit_where(&srv, &format!("session={}", d.sid)).await;
     assert_eq!(rows[0]["event"], "consent");
     assert_eq!(rows[0]["detail"], "not_obtainable");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_live_phone_link_works_after_thirty_addresses_guessed_wrong() {
+    let srv = app::start_with(&[("APP_TRUSTED_PROXIES", "127.0.0.1")], &[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let (token, _) = start_handoff(&srv, &d).await;
+    // 30 addresses each guess tokens until their own limit (10) refuses them.
+    let wrong = "A".repeat(43);
+    for a in 0..30 {
+        let client = format!("203.0.113.{a}");
+        for _ in 0..11 {
+            let (status, _) = via_proxy(&srv, &client, "handoff/session", &[("token", &wrong)]).await;
+            assert_ne!(status, 200);
+        }
+    }
+    // The phone holding the live link is not refused, from a fresh address or a guessing one.
+    for client in ["198.51.100.23", "203.0.113.7"] {
+        let (status, v) = via_proxy(&srv, client, "handoff/session", &[("token", &token)]).await;
+        assert_eq!(status, 200, "{client}: {v}");
+        assert!(v["patient"].is_object(), "{v}");
+    }
+    // A guessing address is still told to stop guessing.
+    let (_, e) = via_proxy(&srv, "203.0.113.7", "handoff/session", &[("token", &wrong)]).await;
+    assert!(
+        e["message"].as_str().unwrap().starts_with("Too many wrong codes"),
+        "{e}"
+    );
     srv.stop().await;
 }

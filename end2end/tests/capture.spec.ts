@@ -60,3 +60,44 @@ test('Ctrl+Enter opens the commit confirmation; Cancel sends nothing', async ({ 
   await expect(dialog).toHaveCount(0);
   expect((await received(request)).length).toBe(before);
 });
+
+test('a truncated JPEG is refused with a message naming it, and nothing is staged', async ({ page, request }) => {
+  await open(page, request, 'ZZZ0016');
+  const whole = Buffer.from(await jpegBase64(page, 1200, 900), 'base64');
+  const cut = whole.subarray(0, Math.floor(whole.length / 3));
+  await page.getByLabel('Choose photo files').setInputFiles([{ name: 'IMG_cut.jpg', mimeType: 'image/jpeg', buffer: cut }]);
+  const alert = page.getByRole('alert').filter({ hasText: 'IMG_cut.jpg appears to be damaged (it is incomplete) and was not added.' });
+  await expect(alert).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('list', { name: 'Photos being added' }).getByRole('listitem')).toHaveCount(0);
+  await expect(thumbs(page)).toHaveCount(0);
+  // The whole file is added.
+  await page.getByLabel('Choose photo files').setInputFiles([{ name: 'IMG_whole.jpg', mimeType: 'image/jpeg', buffer: whole }]);
+  await expect(thumbs(page)).toHaveCount(1, { timeout: 20_000 });
+});
+
+test('a transparent PNG is prepared on white, not black', async ({ page, request }) => {
+  await open(page, request, 'ZZZ0024');
+  const png = await page.evaluate(async () => {
+    const c = new OffscreenCanvas(320, 240);
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = '#2060c0';
+    ctx.fillRect(160, 0, 160, 240); // right half opaque blue, left half transparent
+    const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  await page.getByLabel('Choose photo files').setInputFiles([{ name: 'clear.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') }]);
+  await expect(thumbs(page)).toHaveCount(1, { timeout: 20_000 });
+  const src = await thumbs(page).first().locator('img').getAttribute('src');
+  const [left, right] = await page.evaluate(async (url) => {
+    const bitmap = await createImageBitmap(await (await fetch(url!)).blob());
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(bitmap, 0, 0);
+    const at = (x: number) => Array.from(ctx.getImageData(Math.floor(x * bitmap.width), Math.floor(bitmap.height / 2), 1, 1).data);
+    return [at(0.25), at(0.75)];
+  }, src);
+  expect(Math.min(left[0], left[1], left[2])).toBeGreaterThan(240);
+  expect(right[2]).toBeGreaterThan(150);
+  expect(right[0]).toBeLessThan(80);
+});

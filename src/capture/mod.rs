@@ -3,6 +3,7 @@
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
+pub mod integrity;
 #[cfg(feature = "hydrate")]
 pub mod prepare;
 pub mod rules;

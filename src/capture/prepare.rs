@@ -2,6 +2,10 @@
 //! orientation applied, resize, and re-encode as JPEG — which drops every EXIF tag, GPS
 //! included — stepping quality (then size) down until it fits the byte cap.
 //!
+//! A JPEG, PNG or WebP file that is not whole (cut short, or with a broken checksum) is refused
+//! before decoding: browsers paint what they cannot decode grey or black and say nothing. A
+//! decode error of a file we accept is damage too.
+//!
 //! Fast path: `createImageBitmap(file, {imageOrientation: "from-image"})` → `OffscreenCanvas` →
 //! `convertToBlob`. Older embedded engines without OffscreenCanvas fall back to an `<img>` and a
 //! `<canvas>` with `toBlob`.
@@ -14,6 +18,7 @@ use web_sys::{
     ImageEncodeOptions, ImageOrientation, OffscreenCanvas, OffscreenCanvasRenderingContext2d, Url,
 };
 
+use super::integrity::{Damage, check_whole};
 use super::rules::{MIN_LONG_EDGE, QUALITY_LADDER, SHRINK, Sniffed, rejection, sniff, target_size};
 
 /// A photo ready to upload.
@@ -28,8 +33,8 @@ pub struct Prepared {
 pub enum PrepareError {
     /// Not an image we accept; the message names the file and says why.
     Rejected(String),
-    /// The browser could not decode it.
-    Undecodable(String),
+    /// The file is damaged; the message names it.
+    Damaged(String),
     /// Even small and at low quality it exceeds the cap.
     TooLarge(String),
     Browser(String),
@@ -39,9 +44,7 @@ impl PrepareError {
     pub fn message(&self) -> String {
         match self {
             PrepareError::Rejected(m) => m.clone(),
-            PrepareError::Undecodable(name) => {
-                format!("{name} could not be opened: the file may be damaged or in a format this browser cannot read.")
-            }
+            PrepareError::Damaged(m) => m.clone(),
             PrepareError::TooLarge(name) => format!("{name} could not be made small enough to send."),
             PrepareError::Browser(detail) => format!("This browser could not prepare the photo ({detail})."),
         }
@@ -59,7 +62,11 @@ fn js_err(e: JsValue) -> PrepareError {
 /// Reads the first bytes of a blob to check what it really is.
 async fn head(blob: &Blob) -> Result<Vec<u8>, PrepareError> {
     let slice = blob.slice_with_i32_and_i32(0, 16).map_err(js_err)?;
-    let buf = JsFuture::from(slice.array_buffer()).await.map_err(js_err)?;
+    bytes(&slice).await
+}
+
+async fn bytes(blob: &Blob) -> Result<Vec<u8>, PrepareError> {
+    let buf = JsFuture::from(blob.array_buffer()).await.map_err(js_err)?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
@@ -71,13 +78,18 @@ pub async fn prepare(file: &Blob, name: &str, max_long_edge: u32, max_bytes: u64
     {
         return Err(PrepareError::Rejected(why));
     }
+    let damaged = |d: Damage| PrepareError::Damaged(d.message(name));
+    if kind != Sniffed::Heic {
+        check_whole(&bytes(file).await?).map_err(damaged)?;
+    }
     let source = match decode(file).await {
         Ok(s) => s,
         // HEIC that this browser cannot decode: tell the GP how to get a JPEG.
         Err(_) if kind == Sniffed::Heic => {
             return Err(PrepareError::Rejected(rejection(name, kind).unwrap_or_default()));
         }
-        Err(_) => return Err(PrepareError::Undecodable(name.to_string())),
+        // Every browser reads JPEG, PNG and WebP: failing to is damage.
+        Err(_) => return Err(damaged(Damage::Corrupt)),
     };
     let result = encode_to_fit(&source, max_long_edge, max_bytes, name).await;
     source.release();
@@ -208,8 +220,20 @@ impl Canvas {
         Ok(Canvas::Element(c, ctx))
     }
 
+    /// Draws the image over white (a JPEG has no transparency; without the fill a
+    /// transparent PNG's background would become black).
     fn draw(&self, source: &Source, w: u32, h: u32) -> Result<(), PrepareError> {
         let (w, h) = (w as f64, h as f64);
+        match self {
+            Canvas::Offscreen(_, ctx) => {
+                ctx.set_fill_style_str("#ffffff");
+                ctx.fill_rect(0.0, 0.0, w, h);
+            }
+            Canvas::Element(_, ctx) => {
+                ctx.set_fill_style_str("#ffffff");
+                ctx.fill_rect(0.0, 0.0, w, h);
+            }
+        }
         match (self, source) {
             (Canvas::Offscreen(_, ctx), Source::Bitmap(b)) => {
                 ctx.draw_image_with_image_bitmap_and_dw_and_dh(b, 0.0, 0.0, w, h)

@@ -6,10 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
+// The caps are what a GP draws on a clinical photo (a few marks, a label), with room to
+// spare; they bound what one edit costs the renderer every other GP shares.
 /// At most this many operations in one edit.
-pub const MAX_OPS: usize = 200;
+pub const MAX_OPS: usize = 50;
 /// At most this many points in one freehand stroke.
-pub const MAX_POINTS: usize = 2000;
+pub const MAX_POINTS: usize = 500;
+/// At most this many freehand points in one edit, all strokes together.
+pub const MAX_TOTAL_POINTS: usize = 5000;
 /// At most this many characters in one text label.
 pub const MAX_TEXT: usize = 80;
 /// No side of the edited image may be smaller than this.
@@ -151,6 +155,8 @@ pub enum EditError {
     TooManyOps,
     #[error("That drawing is too long. Draw it in shorter strokes.")]
     TooManyPoints,
+    #[error("This photo has too much freehand drawing. Undo some strokes, or reset to the original.")]
+    TooMuchDrawing,
     #[error("A label can be at most {MAX_TEXT} characters.")]
     TextTooLong,
     #[error("A label needs some text.")]
@@ -181,6 +187,17 @@ impl Edit {
     pub fn validate(&self, w: u32, h: u32) -> Result<(), EditError> {
         if self.ops.len() > MAX_OPS {
             return Err(EditError::TooManyOps);
+        }
+        let points: usize = self
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Freehand { points, .. } => points.len(),
+                _ => 0,
+            })
+            .sum();
+        if points > MAX_TOTAL_POINTS {
+            return Err(EditError::TooMuchDrawing);
         }
         let (mut w, mut h) = (w, h);
         for op in &self.ops {
@@ -395,6 +412,16 @@ mod tests {
         };
         assert_eq!(many.validate(100, 100), Err(EditError::TooManyOps));
         assert!(EditError::TooManyOps.to_string().contains("reset to the original"));
+        let strokes = Edit {
+            ops: vec![
+                Op::Freehand {
+                    points: vec![Pt::new(0.5, 0.5); MAX_POINTS],
+                    colour: Colour::Green
+                };
+                MAX_TOTAL_POINTS / MAX_POINTS + 1
+            ],
+        };
+        assert_eq!(strokes.validate(100, 100), Err(EditError::TooMuchDrawing));
     }
 
     #[test]

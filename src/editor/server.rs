@@ -25,9 +25,6 @@ pub struct CommitImage {
     pub height: u32,
 }
 
-/// At most this many renderings at once (each is CPU-bound on a blocking thread).
-static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
 /// The saved edit of a record; `None` when unedited (or the edit has no operations).
 pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
     let Some(json) = record.edit.as_deref() else {
@@ -80,20 +77,28 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
     if let Some(hit) = recent::get(&key) {
         return Ok(hit);
     }
-    // Rendering takes a core for a quarter of a second: a few at a time, the rest wait.
-    let _permit = RENDERING.acquire().await.map_err(|_| AppError::internal())?;
+    // Rendering takes a core for a quarter of a second: one per core at a time, and one per
+    // session, so a session with many heavy edits queues behind itself, not before others.
+    let _turn = slots::take(&record.session_id).await?;
     if let Some(hit) = recent::get(&key) {
         return Ok(hit);
     }
     let started = std::time::Instant::now();
     let ops = edit.ops.len();
-    let out = tokio::task::spawn_blocking(move || render::render(&jpeg, &edit, &limits))
-        .await
-        .map_err(|_| AppError::internal())?
-        .map_err(|e| {
-            tracing::warn!(photo = %record.id, error = %e, "edit cannot be rendered");
-            AppError::new(ErrorKind::InvalidInput, e.gp_message())
-        })?;
+    // The decoded original (RGBA), the canvas and the RGB copy for encoding.
+    let cost = record.width as u64 * record.height as u64 * 12;
+    let out = tokio::task::spawn_blocking(move || {
+        // A staged photo is small (≤ the long-edge limit): when no room came within the
+        // budget's wait, render anyway rather than fail a commit.
+        let _room = crate::staging::recheck::budget::global().acquire(cost).ok();
+        render::render(&jpeg, &edit, &limits)
+    })
+    .await
+    .map_err(|_| AppError::internal())?
+    .map_err(|e| {
+        tracing::warn!(photo = %record.id, error = %e, "edit cannot be rendered");
+        AppError::new(ErrorKind::InvalidInput, e.gp_message())
+    })?;
     tracing::info!(photo = %record.id, ops, width = out.width, height = out.height, bytes = out.jpeg.len(), ms = started.elapsed().as_millis() as u64, "edit rendered");
     let image = CommitImage {
         jpeg: out.jpeg,
@@ -102,6 +107,45 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
     };
     recent::put(key, &image);
     Ok(image)
+}
+
+/// Who may render now: a slot per core, and one rendering per session at a time.
+mod slots {
+    use std::{
+        collections::HashMap,
+        sync::{Arc, Mutex, OnceLock},
+    };
+
+    use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+
+    use crate::error::AppError;
+
+    static CORES: OnceLock<Semaphore> = OnceLock::new();
+    static SESSIONS: Mutex<Option<HashMap<String, Arc<Semaphore>>>> = Mutex::new(None);
+
+    pub struct Turn {
+        _session: OwnedSemaphorePermit,
+        _core: SemaphorePermit<'static>,
+    }
+
+    pub async fn take(session_id: &str) -> Result<Turn, AppError> {
+        let mine = {
+            let mut sessions = SESSIONS.lock().unwrap_or_else(|p| p.into_inner());
+            let map = sessions.get_or_insert_with(HashMap::new);
+            // Forget sessions nobody is rendering for or waiting on.
+            map.retain(|_, s| Arc::strong_count(s) > 1);
+            map.entry(session_id.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(1)))
+                .clone()
+        };
+        let session = mine.acquire_owned().await.map_err(|_| AppError::internal())?;
+        let cores = CORES.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+        let core = cores.acquire().await.map_err(|_| AppError::internal())?;
+        Ok(Turn {
+            _session: session,
+            _core: core,
+        })
+    }
 }
 
 /// Drops every kept rendering (patient images held in memory live no longer than a retention

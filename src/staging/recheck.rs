@@ -5,10 +5,17 @@
 use std::io::Cursor;
 
 use image::{
-    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder, imageops::FilterType,
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, codecs::jpeg::JpegEncoder,
+    imageops::FilterType, metadata::Orientation,
 };
 
-use crate::capture::rules::{MIN_LONG_EDGE, target_size};
+use crate::capture::{
+    integrity::{Damage, check_whole},
+    rules::{MIN_LONG_EDGE, target_size},
+};
+
+#[path = "recheck_budget.rs"]
+pub mod budget;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecheckError {
@@ -16,19 +23,38 @@ pub enum RecheckError {
     NotAnImage,
     #[error("image is {width}×{height}, over the {max_pixels}-pixel limit")]
     TooManyPixels { width: u32, height: u32, max_pixels: u64 },
+    #[error("image is damaged: {0}")]
+    Damaged(Damage),
     #[error("image cannot be decoded: {0}")]
     Undecodable(String),
     #[error("image cannot be made to fit {0} bytes")]
     TooLarge(u64),
+    #[error("decoding {width}×{height} needs {needed} bytes, over the {budget}-byte budget")]
+    OverBudget {
+        width: u32,
+        height: u32,
+        needed: u64,
+        budget: u64,
+    },
+    #[error("no room to decode within the wait")]
+    Busy,
 }
 
 impl RecheckError {
     pub fn gp_message(&self) -> String {
         match self {
             RecheckError::NotAnImage => "That file is not a photo we can use (JPEG, PNG or WebP).".into(),
-            RecheckError::TooManyPixels { .. } => "That image is far larger than a photo; it was not added.".into(),
-            RecheckError::Undecodable(_) => "That photo appears to be damaged and could not be opened.".into(),
+            RecheckError::TooManyPixels { .. } | RecheckError::OverBudget { .. } => {
+                "That image is far larger than a photo; it was not added.".into()
+            }
+            RecheckError::Damaged(Damage::Incomplete) => {
+                "That photo appears to be damaged (it is incomplete) and was not added.".into()
+            }
+            RecheckError::Damaged(Damage::Corrupt) | RecheckError::Undecodable(_) => {
+                "That photo appears to be damaged (parts of it cannot be read) and was not added.".into()
+            }
             RecheckError::TooLarge(_) => "That photo could not be made small enough to send to Medtech.".into(),
+            RecheckError::Busy => "The server is busy with other photos. Try again in a minute.".into(),
         }
     }
 }
@@ -47,18 +73,106 @@ pub struct RecheckLimits {
     pub max_bytes: u64,
 }
 
+/// Re-checks an upload under the process's decode budget.
 pub fn recheck(bytes: &[u8], limits: &RecheckLimits) -> Result<Checked, RecheckError> {
+    recheck_within(bytes, limits, budget::global())
+}
+
+/// Re-checks an upload: a JPEG, PNG or WebP by content, structurally whole, within the pixel
+/// limit and the decode budget, decoded strictly (a decoder error is damage, never grey
+/// filler), flattened on white, turned upright, and re-encoded to fit.
+pub fn recheck_within(bytes: &[u8], limits: &RecheckLimits, budget: &budget::Budget) -> Result<Checked, RecheckError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| RecheckError::NotAnImage)?;
-    match reader.format() {
-        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) => {}
+    let format = match reader.format() {
+        Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
         _ => return Err(RecheckError::NotAnImage),
+    };
+    if format == ImageFormat::Jpeg {
+        return recheck_jpeg(bytes, limits, budget);
     }
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| RecheckError::Undecodable(e.to_string()))?;
+    let mut decoder = reader.into_decoder().map_err(|e| damaged_or(bytes, e))?;
     let (width, height) = decoder.dimensions();
+    // A bomb is refused by its header, before anything else is read.
+    within_pixels(width, height, limits)?;
+    check_whole(bytes).map_err(RecheckError::Damaged)?;
+    // The decoded buffer, plus an RGB copy when it is not RGB already.
+    let cost = decoder.total_bytes() + width as u64 * height as u64 * (3 + SHRINK_COST);
+    let _permit = admit(budget, width, height, cost)?;
+    let mut lim = Limits::default();
+    lim.max_image_width = Some(width);
+    lim.max_image_height = Some(height);
+    lim.max_alloc = Some(cost + (16 << 20));
+    decoder.set_limits(lim).map_err(undecodable)?;
+    let orientation = decoder.orientation().ok();
+    let img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    finish(on_white(img), orientation, limits)
+}
+
+/// JPEG: decoded by zune-jpeg in strict mode, which refuses data that ends early or does not
+/// decode (the lenient default paints the rest grey).
+fn recheck_jpeg(bytes: &[u8], limits: &RecheckLimits, budget: &budget::Budget) -> Result<Checked, RecheckError> {
+    let mut decoder = strict_jpeg(bytes);
+    decoder.decode_headers().map_err(|e| damaged_or(bytes, e))?;
+    let (width, height) = decoder
+        .dimensions()
+        .map(|(w, h)| (w as u32, h as u32))
+        .ok_or_else(|| RecheckError::Undecodable("no dimensions".into()))?;
+    within_pixels(width, height, limits)?;
+    check_whole(bytes).map_err(RecheckError::Damaged)?;
+    // The RGB output, plus the decoder's working planes (at most one more byte a pixel for
+    // a baseline file, whole coefficient planes for a progressive one), and the shrinking.
+    let pixels = width as u64 * height as u64;
+    let cost = pixels * (SHRINK_COST + if progressive(bytes) { 9 } else { 4 });
+    let _permit = admit(budget, width, height, cost)?;
+    let orientation = decoder.exif().and_then(|e| Orientation::from_exif_chunk(e));
+    let rgb = decoder.decode().map_err(undecodable)?;
+    let img = RgbImage::from_raw(width, height, rgb).ok_or_else(|| RecheckError::Undecodable("short output".into()))?;
+    finish(img, orientation, limits)
+}
+
+/// A JPEG decoder (RGB out) that errors where the lenient one would guess.
+fn strict_jpeg(bytes: &[u8]) -> zune_jpeg::JpegDecoder<zune_core::bytestream::ZCursor<&[u8]>> {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(u16::MAX as usize)
+        .set_max_height(u16::MAX as usize)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options)
+}
+
+/// Whether a JPEG's frame is progressive (SOF2 before the first scan).
+fn progressive(bytes: &[u8]) -> bool {
+    let mut i = 2;
+    while let (Some(&0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) {
+        match marker {
+            0xC2 | 0xC6 | 0xCA | 0xCE => return true,
+            0xC0 | 0xC1 | 0xC3 | 0xDA => return false,
+            _ => {}
+        }
+        let len = bytes
+            .get(i + 2..i + 4)
+            .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]) as usize);
+        i += 2 + len.max(2);
+    }
+    false
+}
+
+/// A header that cannot be read: damage when the file is not whole, else undecodable.
+fn damaged_or(bytes: &[u8], e: impl std::fmt::Display) -> RecheckError {
+    match check_whole(bytes) {
+        Err(d) => RecheckError::Damaged(d),
+        Ok(()) => undecodable(e),
+    }
+}
+
+fn undecodable(e: impl std::fmt::Display) -> RecheckError {
+    RecheckError::Undecodable(e.to_string())
+}
+
+fn within_pixels(width: u32, height: u32, limits: &RecheckLimits) -> Result<(), RecheckError> {
     if width as u64 * height as u64 > limits.max_pixels {
         return Err(RecheckError::TooManyPixels {
             width,
@@ -66,19 +180,57 @@ pub fn recheck(bytes: &[u8], limits: &RecheckLimits) -> Result<Checked, RecheckE
             max_pixels: limits.max_pixels,
         });
     }
-    let mut lim = Limits::default();
-    lim.max_image_width = Some(width);
-    lim.max_image_height = Some(height);
-    lim.max_alloc = Some(limits.max_pixels * 4 + (64 << 20));
-    decoder
-        .set_limits(lim)
-        .map_err(|e| RecheckError::Undecodable(e.to_string()))?;
-    let orientation = decoder.orientation().ok();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| RecheckError::Undecodable(e.to_string()))?;
+    Ok(())
+}
+
+fn admit(budget: &budget::Budget, width: u32, height: u32, cost: u64) -> Result<budget::Permit<'_>, RecheckError> {
+    budget.acquire(cost).map_err(|r| match r {
+        budget::Refused::TooBig => RecheckError::OverBudget {
+            width,
+            height,
+            needed: cost,
+            budget: budget.total(),
+        },
+        budget::Refused::Busy => RecheckError::Busy,
+    })
+}
+
+/// An image as opaque RGB: transparent parts become white (a record's photo is viewed on
+/// white; black would hide a dark lesion's edge).
+pub fn on_white(img: DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    RgbImage::from_fn(w, h, |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over = |c: u8| ((c as u32 * a as u32 + 255 * (255 - a as u32) + 127) / 255) as u8;
+        image::Rgb([over(r), over(g), over(b)])
+    })
+}
+
+/// Bytes a pixel of the original costs to shrink (see `finish`): at most a quarter of the
+/// pixels, as floats, in Lanczos's intermediate.
+const SHRINK_COST: u64 = 3;
+
+/// Shrinks first (the full-size image is never copied: a box filter halves it, or more, by
+/// a whole factor, then Lanczos takes it to size), then turns it upright.
+fn finish(img: RgbImage, orientation: Option<Orientation>, limits: &RecheckLimits) -> Result<Checked, RecheckError> {
+    let (w, h) = target_size(img.width(), img.height(), limits.max_long_edge);
+    let factor = img.width() / w.max(1);
+    let mut img = if factor >= 2 {
+        let (bw, bh) = (img.width() / factor, img.height() / factor);
+        DynamicImage::ImageRgb8(image::imageops::thumbnail(&img, bw.max(1), bh.max(1)))
+    } else {
+        DynamicImage::ImageRgb8(img)
+    };
+    if (w, h) != (img.width(), img.height()) {
+        img = img.resize_exact(w, h, FilterType::Lanczos3);
+    }
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
-    let img = DynamicImage::ImageRgb8(img.to_rgb8());
     encode_to_fit(img, limits)
 }
 
@@ -111,125 +263,5 @@ pub fn encode_to_fit(mut img: DynamicImage, limits: &RecheckLimits) -> Result<Ch
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use image::{ImageEncoder, Rgb, RgbImage, codecs::png::PngEncoder};
-
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in data {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
-    fn limits() -> RecheckLimits {
-        RecheckLimits {
-            max_pixels: 50_000_000,
-            max_long_edge: 1920,
-            max_bytes: 1_000_000,
-        }
-    }
-
-    fn noisy(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| {
-            let v = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) as u8;
-            Rgb([v, v.wrapping_add(x as u8), v ^ (y as u8)])
-        })
-    }
-
-    fn jpeg_of(img: &RgbImage) -> Vec<u8> {
-        let mut out = Vec::new();
-        JpegEncoder::new_with_quality(&mut out, 95).encode_image(img).unwrap();
-        out
-    }
-
-    /// Wraps a JPEG with an APP1 Exif segment carrying an orientation tag (and a fake GPS IFD
-    /// pointer), as phones write them.
-    fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-        let mut tiff = vec![b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 2];
-        tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&orientation.to_be_bytes());
-        tiff.extend_from_slice(&[0, 0]);
-        tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0]); // GPSInfo IFD pointer
-        tiff.extend_from_slice(&[0, 0, 0, 0]);
-        let mut app1 = b"Exif\0\0".to_vec();
-        app1.extend_from_slice(&tiff);
-        let len = (app1.len() + 2) as u16;
-        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&app1);
-        out.extend_from_slice(&jpeg[2..]);
-        out
-    }
-
-    #[test]
-    fn turns_upright_strips_exif_and_fits() {
-        let src = with_exif_orientation(&jpeg_of(&noisy(400, 300)), 6);
-        assert!(src.windows(4).any(|w| w == b"Exif"));
-        let c = recheck(&src, &limits()).unwrap();
-        assert_eq!((c.width, c.height), (300, 400), "orientation 6 rotates 90°");
-        assert!(!c.jpeg.windows(4).any(|w| w == b"Exif"), "no EXIF survives");
-        assert!(c.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
-    }
-
-    #[test]
-    fn big_photos_shrink_under_the_cap() {
-        let c = recheck(&jpeg_of(&noisy(4000, 3000)), &limits()).unwrap();
-        assert!(c.jpeg.len() <= 1_000_000, "{}", c.jpeg.len());
-        assert_eq!(c.width, 1920);
-    }
-
-    #[test]
-    fn png_is_accepted_and_becomes_jpeg() {
-        let mut png = Vec::new();
-        let img = noisy(64, 48);
-        PngEncoder::new(&mut png)
-            .write_image(img.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
-            .unwrap();
-        let c = recheck(&png, &limits()).unwrap();
-        assert!(c.jpeg.starts_with(&[0xFF, 0xD8]));
-    }
-
-    #[test]
-    fn refuses_non_images_bombs_and_garbage() {
-        assert_eq!(
-            recheck(b"%PDF-1.7 not an image", &limits()).unwrap_err(),
-            RecheckError::NotAnImage
-        );
-        assert_eq!(recheck(b"", &limits()).unwrap_err(), RecheckError::NotAnImage);
-        // A PNG header claiming 100000×100000 pixels: refused before any allocation.
-        let mut ihdr = b"IHDR".to_vec();
-        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-        let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\r".to_vec();
-        bomb.extend_from_slice(&ihdr);
-        bomb.extend_from_slice(&crc32(&ihdr).to_be_bytes());
-        bomb.extend_from_slice(b"\0\0\0\0IDAT\x35\xaf\x06\x1e");
-        let e = recheck(&bomb, &limits()).unwrap_err();
-        assert!(matches!(e, RecheckError::TooManyPixels { width: 100_000, .. }), "{e:?}");
-        // The same check on an ordinary photo with a lower limit.
-        let small = RecheckLimits {
-            max_pixels: 10_000,
-            ..limits()
-        };
-        assert!(matches!(
-            recheck(&jpeg_of(&noisy(400, 300)), &small),
-            Err(RecheckError::TooManyPixels { .. })
-        ));
-        let mut truncated = jpeg_of(&noisy(200, 200));
-        truncated.truncate(300);
-        assert!(matches!(
-            recheck(&truncated, &limits()).unwrap_err(),
-            RecheckError::Undecodable(_)
-        ));
-    }
-}
+#[path = "recheck_tests.rs"]
+mod tests;
