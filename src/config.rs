@@ -48,6 +48,12 @@ pub struct Settings {
     /// Open connections at most.
     #[serde(default = "defaults::max_connections")]
     pub max_connections: usize,
+    /// Memory for upload bodies held at once (MiB); more uploads wait their turn.
+    #[serde(default = "defaults::upload_budget_mib")]
+    pub upload_budget_mib: u64,
+    /// Memory for decoded pixels at once (MiB); decodes and renders wait their turn.
+    #[serde(default = "defaults::decode_budget_mib")]
+    pub decode_budget_mib: u64,
 }
 
 mod defaults {
@@ -62,6 +68,12 @@ mod defaults {
     }
     pub fn max_connections() -> usize {
         1024
+    }
+    pub fn upload_budget_mib() -> u64 {
+        48
+    }
+    pub fn decode_budget_mib() -> u64 {
+        168
     }
 }
 

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     MedtechUnavailable,
     /// The browser could not reach our server.
     Network,
+    /// The server is at its limit for now (memory budget); trying again later works.
+    Busy,
     /// A stored image or document is not the one recorded (its SHA-256 differs): never sent.
     Integrity,
     Internal,
@@ -99,7 +101,7 @@ impl AppError {
             ErrorKind::InvalidInput | ErrorKind::NotAnImage => 400,
             ErrorKind::TooLarge => 413,
             ErrorKind::Medtech => 502,
-            ErrorKind::MedtechUnavailable => 503,
+            ErrorKind::MedtechUnavailable | ErrorKind::Busy => 503,
             ErrorKind::Network | ErrorKind::Internal => 500,
         }
     }

@@ -118,6 +118,12 @@ pub async fn send(ws: Workspace, id: String) {
                 attempt += 1;
                 sleep_ms(500 * (1 << attempt)).await;
             }
+            // The server is at its memory budget: wait longer, and for longer, before giving up.
+            Err(e) if attempt < 8 && e.kind == ErrorKind::Busy => {
+                attempt += 1;
+                ws.set_upload(&id, UploadStatus::Uploading(0));
+                sleep_ms(1000 * (1 << attempt.min(4))).await;
+            }
             Err(e) => {
                 ws.set_upload(&id, UploadStatus::Failed(e.message));
                 return;

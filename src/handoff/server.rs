@@ -350,6 +350,7 @@ pub async fn mobile_view(state: &AppState, ip: IpAddr, token: &str) -> Result<Mo
 pub async fn upload(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let result = async {
@@ -359,6 +360,10 @@ pub async fn upload(
             .as_ref()
             .map(|p| p.id.clone())
             .ok_or_else(AppError::no_patient)?;
+        let _pass = state
+            .uploads
+            .enter(&session.id, crate::staging::server::body_length(&state, &headers))
+            .await?;
         let upload = read_upload(&state, multipart).await?;
         let record = stage_upload(&state, &session, &patient_id, upload, "phone").await?;
         Ok::<_, AppError>(record)

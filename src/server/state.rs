@@ -34,6 +34,8 @@ pub struct Inner {
     pub simulator: Option<Simulator>,
     /// Bearer token for the operations endpoints (env OPS_TOKEN); unset, they are closed.
     pub ops_token: Option<SecretString>,
+    /// Upload bodies held at once, and uploads per session at once.
+    pub uploads: crate::staging::gate::UploadGate,
     /// Launches per client address (each costs an ALEX call).
     pub launch_limiter: super::limits::AddressLimiter,
     /// Calls of the operations endpoints that reach ALEX, per client address.
@@ -107,6 +109,8 @@ impl AppState {
         };
         let alex = AlexClient::new(&config)?;
         let launch_limit = settings.launch_limit_per_address;
+        let upload_budget_mib = settings.upload_budget_mib;
+        crate::staging::recheck::budget::configure(settings.decode_budget_mib << 20);
         let ops_token = env("OPS_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
         Ok(AppState(Arc::new(Inner {
             settings,
@@ -118,6 +122,10 @@ impl AppState {
             guesses,
             simulator,
             ops_token,
+            uploads: crate::staging::gate::UploadGate::new(
+                upload_budget_mib << 20,
+                std::time::Duration::from_secs(60),
+            ),
             launch_limiter: super::limits::AddressLimiter::new(launch_limit, std::time::Duration::from_secs(600)),
             ops_limiter: super::limits::AddressLimiter::new(30, std::time::Duration::from_secs(60)),
             ready: AtomicBool::new(false),

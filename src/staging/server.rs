@@ -68,6 +68,7 @@ pub async fn upload(
 ) -> Response {
     let result = async {
         let (session, patient_id) = session_with_patient(&state, &sid, &headers).await?;
+        let _pass = state.uploads.enter(&session.id, body_length(&state, &headers)).await?;
         let upload = read_upload(&state, multipart).await?;
         stage_upload(&state, &session, &patient_id, upload, "desktop").await
     }
@@ -80,6 +81,17 @@ pub async fn upload(
             .into_response(),
         Err(e) => error_response(e),
     }
+}
+
+/// How many bytes an upload's body will hold in memory: its declared length, never more than
+/// the largest upload read.
+pub fn body_length(state: &AppState, headers: &HeaderMap) -> u64 {
+    let cap = state.settings.max_upload_bytes + 64 * 1024;
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(cap, |n| n.min(cap))
 }
 
 /// An upload as read off the wire, before any check of the image.
@@ -204,7 +216,10 @@ pub async fn stage_upload(
         .map_err(|_| AppError::internal())?
         .map_err(|e| {
             tracing::info!(error = %e, bytes = size_in, "upload refused by re-check");
-            AppError::new(ErrorKind::NotAnImage, e.gp_message())
+            match e {
+                super::recheck::RecheckError::Busy => super::gate::busy(),
+                e => AppError::new(ErrorKind::NotAnImage, e.gp_message()),
+            }
         })?;
     let mut record = state
         .photos
