@@ -43,3 +43,20 @@ pub async fn commit_scan(
         .map(|r| r.view(&state.settings.required_fields, &sid))
         .collect())
 }
+
+/// "It is in Medtech — mark as saved": after an unknown outcome the GP checked Medtech and found
+/// the photo there. It becomes committed (confirmed by the GP, audited with who confirmed) and is
+/// never sent again. Answers every photo touched (all of a confirmed Inbox-Scan document's).
+#[server(prefix = "/api", endpoint = "photos/confirm-in-medtech")]
+pub async fn confirm_in_medtech(sid: String, id: String) -> Result<Vec<PhotoView>, AppError> {
+    use crate::{error::with_status, launch::server::authorise, server::state::app_state};
+    let state = app_state().map_err(|_| AppError::internal())?;
+    let session = authorise(&state, &sid).await.map_err(with_status)?;
+    let records = super::confirm::confirm_in_medtech(&state, &session, &id)
+        .await
+        .map_err(with_status)?;
+    Ok(records
+        .into_iter()
+        .map(|r| r.view(&state.settings.required_fields, &sid))
+        .collect())
+}
