@@ -59,15 +59,41 @@ pub struct PhotoRecord {
 const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
                        source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
 
+/// A stored value that does not read as what its column holds. The row is refused — never read
+/// as a default — and the error names the table, the row's id and the column, never the value
+/// (it may be patient data). Callers answer "internal error" and log this.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt row in {table}: id {id}, column {column}")]
+pub struct CorruptRow {
+    pub table: &'static str,
+    pub id: String,
+    pub column: &'static str,
+}
+
+impl CorruptRow {
+    /// The error that refuses row `id` of `table` because of column `column` (at `index`).
+    pub fn error(table: &'static str, id: &str, index: usize, column: &'static str) -> rusqlite::Error {
+        let corrupt = CorruptRow {
+            table,
+            id: id.to_string(),
+            column,
+        };
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(corrupt))
+    }
+}
+
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
+    let id: String = r.get(0)?;
+    let corrupt = |index, column| CorruptRow::error("photos", &id, index, column);
     let state: String = r.get(4)?;
+    let state = PhotoState::parse(&state).ok_or_else(|| corrupt(4, "state"))?;
     let tags: String = r.get(12)?;
+    let tags = serde_json::from_str(&tags).map_err(|_| corrupt(12, "tags"))?;
     Ok(PhotoRecord {
-        id: r.get(0)?,
         session_id: r.get(1)?,
         facility: r.get(2)?,
         patient_id: r.get(3)?,
-        state: PhotoState::parse(&state).unwrap_or(PhotoState::Failed),
+        state,
         blob_key: r.get(5)?,
         sha256: r.get(6)?,
         bytes: r.get::<_, i64>(7)? as u64,
@@ -75,13 +101,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         height: r.get(9)?,
         source: r.get(10)?,
         taken_at: r.get(11)?,
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        tags,
         alex_id: r.get(13)?,
         failure_kind: r.get(14)?,
         failure: r.get(15)?,
         edit: r.get(16)?,
         target: r.get(17)?,
         scan_doc: r.get(18)?,
+        id,
     })
 }
 
