@@ -98,8 +98,10 @@ test('the tag panel shows each photo its own saved tags, by click and by arrow k
   // What was shown is what was saved.
   await page.reload();
   await expect(thumbs(page)).toHaveCount(3, { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Use my phone' })).toBeEnabled(); // hydrated
   for (const [n, want] of [[2, third], [1, PARTIAL], [0, FULL]] as [number, Shown][]) {
     await thumbs(page).nth(n).click();
+    await expect(thumbs(page).nth(n)).toHaveAttribute('aria-selected', 'true');
     await expectPanel(page, want);
   }
 });

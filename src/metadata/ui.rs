@@ -166,8 +166,9 @@ fn TagForm(ws: Workspace, id: String) -> impl IntoView {
 
 /// One coded field as a group of radio "chips". Which chip is on comes from the photo's record
 /// (`tags`) as a live property — never from the input's own checked state, which the browser
-/// keeps across photos. Every click saves, even on a chip already on, so what the GP sees
-/// selected is always what the record holds.
+/// keeps across photos. The group's name is the same for every photo: renaming a checked radio
+/// into a group unchecks the others there, which lost the next photo's chip. Every click saves,
+/// even on a chip already on, so what the GP sees selected is always what the record holds.
 #[allow(clippy::too_many_arguments)]
 #[component]
 fn Chips(
@@ -196,7 +197,7 @@ fn Chips(
                         <label class="chip" class:on=on>
                             <input
                                 type="radio"
-                                name=format!("{field}-{id}")
+                                name=format!("tag-{field}")
                                 value=code
                                 prop:checked=on
                                 on:click=move |_| {
