@@ -85,14 +85,15 @@ async fn a_scan_document_of_unknown_outcome_is_confirmed_whole() {
     let ids = app::stage_ready(&srv, &d, 2).await;
 
     drop_after_processing(&srv, Endpoint::DocumentReference);
-    let mut args = vec![("sid".to_string(), d.sid.clone())];
-    args.extend(app::id_fields(&ids));
-    args.push(("resend_unknown".into(), "false".into()));
-    args.push(("with_media".into(), "false".into()));
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, v) = app::call(&srv, &d, "photos/commit-scan", &args).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, false).await;
     assert_eq!(status, 200, "{v}");
-    assert!(v.as_array().unwrap().iter().all(|p| p["failure_kind"] == "outcome_unknown"), "{v}");
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["failure_kind"] == "outcome_unknown"),
+        "{v}"
+    );
     let sent = sim.request_count(Endpoint::DocumentReference);
 
     // Confirming one photo confirms the document, so both of its photos are saved.
@@ -100,18 +101,21 @@ async fn a_scan_document_of_unknown_outcome_is_confirmed_whole() {
     assert_eq!(status, 200, "{v}");
     let v = v.as_array().unwrap();
     assert_eq!(v.len(), 2);
-    assert!(v.iter().all(|p| p["state"] == "committed" && p["failure_kind"] == "confirmed_by_gp"), "{v:?}");
+    assert!(
+        v.iter()
+            .all(|p| p["state"] == "committed" && p["failure_kind"] == "confirmed_by_gp"),
+        "{v:?}"
+    );
     for id in &ids {
         assert!(app::events(&app::audit(&srv, id).await).contains(&"confirmed_in_medtech".to_string()));
     }
 
-    let mut args = vec![("sid".to_string(), d.sid.clone())];
-    args.extend(app::id_fields(&ids));
-    args.push(("resend_unknown".into(), "true".into()));
-    args.push(("with_media".into(), "false".into()));
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, v) = app::call(&srv, &d, "photos/commit-scan", &args).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, true, false).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(sim.request_count(Endpoint::DocumentReference), sent, "nothing sent again");
+    assert_eq!(
+        sim.request_count(Endpoint::DocumentReference),
+        sent,
+        "nothing sent again"
+    );
     srv.stop().await;
 }

@@ -11,6 +11,16 @@ use support::app;
 const UAT: &str = "F2N060-E";
 const SECRET: &str = "Jane Testpatient";
 
+/// Writes `value` straight into one column of photo `id`, as a damaged disk or a bad restore might.
+async fn set_column(srv: &clinical_images::server::Running, id: &str, column: &'static str, value: String) {
+    let id = id.to_string();
+    srv.state
+        .db
+        .call(move |c| c.execute(&format!("UPDATE photos SET {column} = ?1 WHERE id = ?2"), [value, id]))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_photo_row_with_an_unknown_state_or_unreadable_tags_is_refused() {
     let srv = app::start(&[]).await;
@@ -25,13 +35,7 @@ async fn a_photo_row_with_an_unknown_state_or_unreadable_tags_is_refused() {
         ("tags", format!(r#"{{"body_site": 42, "note": "{SECRET}"}}"#)),
     ];
     for (column, value) in unreadable {
-
-        let (photo, v) = (id.clone(), value.clone());
-        srv.state
-            .db
-            .call(move |c| c.execute(&format!("UPDATE photos SET {column} = ?1 WHERE id = ?2"), [v, photo]))
-            .await
-            .unwrap();
+        set_column(&srv, &id, column, value).await;
         // The call fails as ours, in plain words.
         let (status, v) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
         assert_eq!(status, 500, "{column}: {v}");
@@ -43,12 +47,8 @@ async fn a_photo_row_with_an_unknown_state_or_unreadable_tags_is_refused() {
         assert!(e.contains(&id) && e.contains(column), "{e}");
         assert!(!e.contains(SECRET) && !e.contains("Jane"), "{e}");
         // Put the column back for the next case.
-        let (photo, good) = (id.clone(), if column == "state" { "staged" } else { "{}" }.to_string());
-        srv.state
-            .db
-            .call(move |c| c.execute(&format!("UPDATE photos SET {column} = ?1 WHERE id = ?2"), [good, photo]))
-            .await
-            .unwrap();
+        let good = if column == "state" { "staged" } else { "{}" };
+        set_column(&srv, &id, column, good.to_string()).await;
     }
     let (status, _) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
     assert_eq!(status, 200);
@@ -89,17 +89,18 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
         })
         .await
         .unwrap();
-    let e = srv.state.photos.scan_doc(&session.id, &doc_id).await.unwrap_err().to_string();
+    let e = srv
+        .state
+        .photos
+        .scan_doc(&session.id, &doc_id)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains(&doc_id) && e.contains("photo_ids"), "{e}");
     assert!(!e.contains(SECRET), "{e}");
 
     // A commit of a photo in that document stops with our internal error; nothing is sent.
-    let mut args = vec![("sid".to_string(), d.sid.clone())];
-    args.extend(app::id_fields(&ids));
-    args.push(("resend_unknown".into(), "false".into()));
-    args.push(("with_media".into(), "false".into()));
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, v) = app::call(&srv, &d, "photos/commit-scan", &args).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, false).await;
     assert_eq!(status, 500, "{v}");
     assert_eq!(v["kind"], "internal", "{v}");
     assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 0);

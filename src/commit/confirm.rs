@@ -119,7 +119,12 @@ pub async fn confirm_in_medtech(
             }
             state
                 .photos
-                .confirm_in_medtech(session, &record, true, record.target.clone().unwrap_or_else(|| "media".into()))
+                .confirm_in_medtech(
+                    session,
+                    &record,
+                    true,
+                    record.target.clone().unwrap_or_else(|| "media".into()),
+                )
                 .await
                 .map_err(store_error)?;
             out.push(get(id.to_string()).await?);

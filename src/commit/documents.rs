@@ -10,7 +10,10 @@ use crate::{
     alex::write::sha256_hex,
     launch::server::LaunchSession,
     server::db::now_secs,
-    staging::store::{Audit, CorruptRow, PhotoRecord, PhotoStore, StoreError, append_audit},
+    staging::{
+        corrupt::CorruptRow,
+        store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
+    },
 };
 
 /// One Inbox-Scan document as recorded.

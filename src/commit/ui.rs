@@ -135,7 +135,11 @@ fn confirm_saved(ws: Workspace, id: String) {
         match confirm_in_medtech(ws.sid(), id).await {
             Ok(views) => {
                 ws.upsert(views);
-                ws.notify("Marked as saved in Medtech, as you confirmed. It will not be sent again.", false, None);
+                ws.notify(
+                    "Marked as saved in Medtech, as you confirmed. It will not be sent again.",
+                    false,
+                    None,
+                );
             }
             Err(e) => ws.notify(e.message, true, None),
         }

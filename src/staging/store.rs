@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
+use super::corrupt::CorruptRow;
 use super::{PhotoState, PhotoView, recheck::Checked};
 use crate::{
     alex::write::sha256_hex,
@@ -58,29 +59,6 @@ pub struct PhotoRecord {
 
 const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
                        source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
-
-/// A stored value that does not read as what its column holds. The row is refused — never read
-/// as a default — and the error names the table, the row's id and the column, never the value
-/// (it may be patient data). Callers answer "internal error" and log this.
-#[derive(Debug, thiserror::Error)]
-#[error("corrupt row in {table}: id {id}, column {column}")]
-pub struct CorruptRow {
-    pub table: &'static str,
-    pub id: String,
-    pub column: &'static str,
-}
-
-impl CorruptRow {
-    /// The error that refuses row `id` of `table` because of column `column` (at `index`).
-    pub fn error(table: &'static str, id: &str, index: usize, column: &'static str) -> rusqlite::Error {
-        let corrupt = CorruptRow {
-            table,
-            id: id.to_string(),
-            column,
-        };
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(corrupt))
-    }
-}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let id: String = r.get(0)?;

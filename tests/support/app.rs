@@ -244,3 +244,19 @@ pub async fn stage_ready(app: &Running, d: &Desktop, n: u32) -> Vec<String> {
     assert_eq!(status, 200, "tagged: {v}");
     ids
 }
+
+/// Commits photos as Inbox-Scan PDFs as the desktop browser (`with_media` for both targets).
+pub async fn commit_scan(
+    app: &Running,
+    d: &Desktop,
+    ids: &[String],
+    resend_unknown: bool,
+    with_media: bool,
+) -> (u16, serde_json::Value) {
+    let mut args = vec![("sid".to_string(), d.sid.clone())];
+    args.extend(id_fields(ids));
+    args.push(("resend_unknown".into(), resend_unknown.to_string()));
+    args.push(("with_media".into(), with_media.to_string()));
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    call(app, d, "photos/commit-scan", &args).await
+}
