@@ -430,3 +430,44 @@ async fn launch_pairs_decode_only_when_untampered() {
     assert!(client.decode_launch(&tampered, &pair.signature).await.is_err());
     assert!(client.decode_launch(&pair.context, &none.signature).await.is_err());
 }
+
+#[tokio::test]
+async fn one_503_from_the_token_endpoint_is_retried_with_the_same_backoff() {
+    let (sim, client) = setup().await;
+    sim.inject(Fault {
+        endpoint: Endpoint::Token,
+        kind: FaultKind::Unavailable,
+        count: 1,
+    });
+    client.location(UAT).await.expect("the call still succeeds");
+    assert_eq!(sim.request_count(Endpoint::Token), 2, "one failed, one retried");
+
+    // A write after a token renewal too (the 401 path fetches a new token).
+    let pid = patient_id(&client, UAT).await;
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind: FaultKind::Unauthorized,
+        count: 1,
+    });
+    sim.inject(Fault {
+        endpoint: Endpoint::Token,
+        kind: FaultKind::Unavailable,
+        count: 1,
+    });
+    client
+        .create_media(UAT, &media_for(&pid, "t1"))
+        .await
+        .expect("committed");
+    assert_eq!(sim.request_count(Endpoint::Token), 4);
+
+    // Bounded: an identity provider that stays down fails after the policy's retries.
+    let fresh = client_for(&sim);
+    sim.inject(Fault {
+        endpoint: Endpoint::Token,
+        kind: FaultKind::Unavailable,
+        count: 10,
+    });
+    let e = fresh.location(UAT).await.unwrap_err();
+    assert!(matches!(e, AlexError::Token(TokenError::Unreachable(_))), "{e:?}");
+    assert_eq!(sim.request_count(Endpoint::Token), 4 + 4, "1 try + 3 retries");
+}

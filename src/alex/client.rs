@@ -115,7 +115,7 @@ impl AlexClient {
             Some(Ok(p)) => Ok(Some(p)),
             Some(Err(e)) => Err(AlexError::Unexpected {
                 status: 200,
-                detail: format!("Patient: {e}"),
+                detail: format!("Patient: {}", super::error::json_error(&e)),
             }),
             None => Ok(None), // ALEX's "no match": a Bundle holding an OperationOutcome
         }
@@ -205,7 +205,7 @@ impl AlexClient {
         self.check_facility(facility)?;
         let body = body.map_err(|e| AlexError::Unexpected {
             status: 0,
-            detail: e.to_string(),
+            detail: super::error::json_error(&e),
         })?;
         let url = format!("{}/{resource_type}", self.fhir_base);
         let answer = self
@@ -328,7 +328,7 @@ impl AlexClient {
 }
 
 /// Exponential backoff with full jitter, capped.
-fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
+pub(super) fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
     let ceiling = policy
         .base_delay
         .saturating_mul(1 << retry.min(16))
@@ -356,7 +356,7 @@ fn id_from_location(location: &str, resource_type: &str) -> Option<String> {
 fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, AlexError> {
     serde_json::from_slice(&answer.body).map_err(|e| AlexError::Unexpected {
         status: answer.status.as_u16(),
-        detail: format!("cannot read the response: {e}"),
+        detail: format!("cannot read the response: {}", super::error::json_error(&e)),
     })
 }
 

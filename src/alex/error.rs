@@ -81,7 +81,14 @@ impl AlexError {
                  This is a fault in the app, not something you did; the photo is kept here. \
                  Please report it."
                 .into(),
-            Rejected { detail, .. } => format!("Medtech did not accept this: {}", short(detail)),
+            // Our own words only: whatever text ALEX sent stays out of the GP's message.
+            Rejected { status: 413, .. } => "Medtech did not accept this because it is too large. \
+                 It is kept here; please report this."
+                .into(),
+            Rejected { status, .. } => format!(
+                "Medtech did not accept this (it answered {status}). It is kept here; \
+                 please report this if it happens again."
+            ),
             FacilityNotMapped { facility } => format!(
                 "Medtech has not yet enabled this app for your practice (facility {facility}). \
                  Please tell your practice manager."
@@ -166,10 +173,10 @@ impl AlexError {
         retry_after: Option<Duration>,
     ) -> AlexError {
         let outcome = parse_outcome(body);
-        let detail = outcome
-            .as_ref()
-            .map(|o| scrub(&o.text()))
-            .unwrap_or_else(|| body_excerpt(body));
+        let detail = match &outcome {
+            Some(o) => outcome_detail(o),
+            None => body_detail(body),
+        };
         let code = outcome.as_ref().and_then(|o| o.code()).unwrap_or("").to_string();
         match status {
             400 if code == "business-rule" => AlexError::BusinessRule { detail },
@@ -193,9 +200,83 @@ fn parse_outcome(body: &[u8]) -> Option<OperationOutcome> {
     (v.get("resourceType")?.as_str()? == "OperationOutcome").then(|| serde_json::from_value(v).ok())?
 }
 
-fn body_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
-    scrub(text.trim())
+/// Texts ALEX is known to send (ALEX_FACTS.md), which carry nothing about a patient. Any other
+/// text is withheld from our logs and errors: it could hold a name.
+const KNOWN_PHRASES: &[&str] = &[
+    "Practice Facility not found",
+    "Authorization failed.",
+    "Cannot establish connection to the facility. Please try again later.",
+    "Cannot establish connection to the facility",
+    "Resource not found",
+];
+
+/// The known phrase `text` is (or contains), or "mandatory <element path> missing", else a
+/// note of how much was withheld.
+fn known_text(text: &str) -> String {
+    let text = text.trim();
+    if let Some(p) = KNOWN_PHRASES
+        .iter()
+        .find(|p| text.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+    {
+        return p.to_string();
+    }
+    let element = text
+        .strip_prefix("mandatory ")
+        .and_then(|t| t.strip_suffix(" missing"))
+        .filter(|e| {
+            e.len() <= 80
+                && e.contains('.')
+                && e.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '[' | ']' | '_'))
+        });
+    match element {
+        Some(e) => scrub(&format!("mandatory {e} missing")),
+        None => format!("(text withheld, {} chars)", text.chars().count()),
+    }
+}
+
+/// A FHIR code as ALEX sent it, if it is code-shaped (`business-rule`, `error` …).
+fn code_shaped(code: Option<&str>) -> &str {
+    code.filter(|c| !c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        .unwrap_or("?")
+}
+
+/// Each issue's severity and code, and its text reduced to a known phrase: never free text.
+fn outcome_detail(outcome: &OperationOutcome) -> String {
+    let issues: Vec<String> = outcome
+        .issue
+        .iter()
+        .take(5)
+        .map(|i| {
+            let text = i
+                .diagnostics
+                .iter()
+                .chain(i.details.as_ref().and_then(|d| d.text.as_ref()))
+                .map(|t| known_text(t))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!(
+                "{} {}: {text}",
+                code_shaped(i.severity.as_deref()),
+                code_shaped(i.code.as_deref())
+            )
+        })
+        .collect();
+    short(&issues.join(" | "))
+}
+
+/// A body that is not an OperationOutcome (HTML from a proxy, ALEX's own 404 JSON …).
+fn body_detail(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    match known_text(&text) {
+        t if t.starts_with("(text withheld") => format!("(non-FHIR body withheld, {} bytes)", body.len()),
+        t => t,
+    }
+}
+
+/// A JSON error without the text it quotes (serde's messages can include the offending value).
+pub fn json_error(e: &serde_json::Error) -> String {
+    format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
 }
 
 fn short(detail: &str) -> String {
@@ -234,70 +315,5 @@ pub fn scrub(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn oo(code: &str, text: &str) -> Vec<u8> {
-        serde_json::json!({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":code,"diagnostics":text}]})
-            .to_string()
-            .into_bytes()
-    }
-
-    #[test]
-    fn every_fault_row_maps_to_its_type() {
-        let e = AlexError::from_response(
-            400,
-            &oo("business-rule", "mandatory Identifier.value missing"),
-            None,
-            None,
-        );
-        assert!(matches!(e, AlexError::BusinessRule { .. }), "{e:?}");
-        assert!(matches!(
-            AlexError::from_response(401, b"{}", None, None),
-            AlexError::Unauthorized
-        ));
-        let e = AlexError::from_response(
-            403,
-            &oo("forbidden", "Practice Facility not found"),
-            Some("F00000-X"),
-            None,
-        );
-        assert_eq!(
-            e,
-            AlexError::FacilityNotMapped {
-                facility: "F00000-X".into()
-            }
-        );
-        assert!(e.gp_message().contains("F00000-X"));
-        let e = AlexError::from_response(403, &oo("forbidden", "Authorization failed."), Some("F2N060-E"), None);
-        assert!(matches!(e, AlexError::Forbidden { .. }));
-        let e = AlexError::from_response(404, br#"{"statusCode":404,"message":"Resource not found"}"#, None, None);
-        assert_eq!(e, AlexError::EndpointNotExposed);
-        let e = AlexError::from_response(429, b"", None, Some(Duration::from_secs(2)));
-        assert_eq!(
-            e,
-            AlexError::Throttled {
-                retry_after: Some(Duration::from_secs(2))
-            }
-        );
-        let e = AlexError::from_response(
-            503,
-            &oo(
-                "exception",
-                "Cannot establish connection to the facility. Please try again later.",
-            ),
-            None,
-            None,
-        );
-        assert!(matches!(e, AlexError::Unavailable { .. }) && e.is_transient());
-        assert!(!AlexError::BusinessRule { detail: String::new() }.is_transient());
-    }
-
-    #[test]
-    fn scrub_hides_nhi_shaped_tokens_only() {
-        assert_eq!(scrub("patient ZZZ0016 not found"), "patient [NHI] not found");
-        assert_eq!(scrub("ZHW58CV;ZZZ00AC"), "[NHI];[NHI]");
-        assert_eq!(scrub("Identifier.value missing"), "Identifier.value missing");
-        assert_eq!(scrub("F2N060-E"), "F2N060-E");
-    }
-}
+#[path = "error_tests.rs"]
+mod tests;

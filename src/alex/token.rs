@@ -10,7 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::{config::AlexConfig, error::TokenError};
+use super::{
+    client::backoff,
+    config::{AlexConfig, RetryPolicy},
+    error::TokenError,
+};
 
 /// Renew this long before expiry (capped at a fifth of the token's life for short test tokens).
 const RENEW_MARGIN: Duration = Duration::from_secs(300);
@@ -67,6 +71,8 @@ pub struct TokenService {
     secret: SecretString,
     scope: String,
     timeout: Duration,
+    /// The same bounded backoff as every other transient ALEX fault.
+    retry: RetryPolicy,
     cache: Mutex<Option<AccessToken>>,
     fetches: AtomicU64,
 }
@@ -80,6 +86,7 @@ impl TokenService {
             secret: config.client_secret.clone(),
             scope: config.scope.clone(),
             timeout: config.timeouts.token,
+            retry: config.retry,
             cache: Mutex::new(None),
             fetches: AtomicU64::new(0),
         }
@@ -92,9 +99,27 @@ impl TokenService {
         if let Some(t) = cache.as_ref().filter(|t| Instant::now() < t.renew_at) {
             return Ok(t.clone());
         }
-        let fresh = self.fetch().await?;
+        let fresh = self.fetch_retrying().await?;
         *cache = Some(fresh.clone());
         Ok(fresh)
+    }
+
+    /// Fetches a token, retrying a transient failure (network, timeout, 5xx) with backoff up to
+    /// the retry policy: one 503 from the identity provider does not fail a launch or a commit.
+    /// A refusal (wrong credentials) is not retried.
+    async fn fetch_retrying(&self) -> Result<AccessToken, TokenError> {
+        let mut retries = 0u32;
+        loop {
+            match self.fetch().await {
+                Err(TokenError::Unreachable(detail)) if retries < self.retry.max_retries => {
+                    let wait = backoff(&self.retry, retries);
+                    retries += 1;
+                    tracing::info!(retry = retries, wait_ms = wait.as_millis() as u64, error = %detail, "retrying ALEX token request");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Drops `stale` from the cache (after ALEX answered 401 to it) unless another caller has
@@ -153,7 +178,8 @@ impl TokenService {
             tracing::warn!(status, error = %error, "ALEX token request refused");
             return Err(TokenError::Rejected { status, error });
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| TokenError::Malformed(e.to_string()))?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| TokenError::Malformed(super::error::json_error(&e)))?;
         if parsed
             .token_type
             .as_deref()

@@ -10,7 +10,10 @@ use crate::{
     alex::write::sha256_hex,
     launch::server::LaunchSession,
     server::db::now_secs,
-    staging::store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
+    staging::{
+        corrupt::CorruptRow,
+        store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
+    },
 };
 
 /// One Inbox-Scan document as recorded.
@@ -54,13 +57,14 @@ pub struct NewDoc {
 const COLUMNS: &str = "id, session_id, facility, patient_id, photo_ids, part, parts, state, blob_key, sha256, bytes, pages, alex_id, created_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
+    let id: String = r.get(0)?;
     let ids: String = r.get(4)?;
+    let photo_ids = serde_json::from_str(&ids).map_err(|_| CorruptRow::error("scan_documents", &id, 4, "photo_ids"))?;
     Ok(ScanDoc {
-        id: r.get(0)?,
         session_id: r.get(1)?,
         facility: r.get(2)?,
         patient_id: r.get(3)?,
-        photo_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        photo_ids,
         part: r.get(5)?,
         parts: r.get(6)?,
         state: r.get(7)?,
@@ -70,6 +74,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
         pages: r.get(11)?,
         alex_id: r.get(12)?,
         created_at: r.get(13)?,
+        id,
     })
 }
 

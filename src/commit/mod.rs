@@ -4,6 +4,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod confirm;
+#[cfg(feature = "ssr")]
 pub mod documents;
 #[cfg(feature = "ssr")]
 pub mod pdf;

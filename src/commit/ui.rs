@@ -4,13 +4,15 @@
 
 use leptos::prelude::*;
 
-use super::api::{SCAN_BATCH, commit_photo, commit_scan};
+use super::api::{SCAN_BATCH, commit_photo, commit_scan, confirm_in_medtech};
 use crate::{
-    staging::{PhotoState, PhotoView},
+    staging::{PhotoState, PhotoView, ui::describe},
     ui::workspace::Workspace,
 };
 
 const UNKNOWN: &str = "outcome_unknown";
+/// A committed photo's `failure_kind` when the GP confirmed it is in Medtech (`commit::confirm`).
+const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 const MEDIA: &str = "media";
 const SCAN: &str = "scan_pdf";
 const BOTH: &str = "both";
@@ -127,6 +129,23 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
     });
 }
 
+/// "It is in Medtech — mark as saved", after the GP checked Medtech following an unknown outcome.
+fn confirm_saved(ws: Workspace, id: String) {
+    leptos::task::spawn_local(async move {
+        match confirm_in_medtech(ws.sid(), id).await {
+            Ok(views) => {
+                ws.upsert(views);
+                ws.notify(
+                    "Marked as saved in Medtech, as you confirmed. It will not be sent again.",
+                    false,
+                    None,
+                );
+            }
+            Err(e) => ws.notify(e.message, true, None),
+        }
+    });
+}
+
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
@@ -152,6 +171,12 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
             .into_iter()
             .filter(|p| p.state == PhotoState::Committed)
             .count()
+    };
+    let confirmed = move || {
+        ws.visible()
+            .into_iter()
+            .filter(|p| p.state == PhotoState::Committed && p.failure_kind.as_deref() == Some(CONFIRMED_BY_GP))
+            .collect::<Vec<_>>()
     };
     let needs_tags = move || {
         ws.visible()
@@ -242,16 +267,23 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
             <For each=unknown key=|p| p.id.clone() let:p>
                 {
                     let id = p.id.clone();
+                    let saved_id = p.id.clone();
                     let to = p.target.clone().unwrap_or_else(|| MEDIA.to_string());
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}
-                            <button type="button" class="secondary" on:click=move |_| send(ws, vec![(to.clone(), vec![id.clone()])], progress, true)>
+                            <button type="button" class="secondary" disabled=busy on:click=move |_| send(ws, vec![(to.clone(), vec![id.clone()])], progress, true)>
                                 "I checked Medtech: send this photo again"
+                            </button>
+                            <button type="button" class="secondary" disabled=busy on:click=move |_| confirm_saved(ws, saved_id.clone())>
+                                "It is in Medtech — mark as saved"
                             </button>
                         </p>
                     }
                 }
+            </For>
+            <For each=confirmed key=|p| p.id.clone() let:p>
+                <p class="confirmed">{format!("Saved (confirmed by GP): {}, taken {}", describe(&p), p.taken)}</p>
             </For>
             <Show when=move || ws.confirming.get()>
                 <div class="confirm" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text">

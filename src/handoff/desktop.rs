@@ -66,7 +66,9 @@ pub fn PhonePanel(ws: Workspace) -> impl IntoView {
 }
 
 /// Subscribes the page to its session's photo events (server-sent events); the browser
-/// reconnects by itself after a network blip or a server restart.
+/// reconnects by itself after a network blip or a server restart. Events sent while it was
+/// away are lost, so on every (re)connection — and when the server says the feed fell behind
+/// (`resync`) — the page reloads its photo list.
 #[component]
 pub fn LiveFeed(ws: Workspace) -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -79,20 +81,43 @@ pub fn LiveFeed(ws: Workspace) -> impl IntoView {
                     .as_string()
                     .and_then(|d| serde_json::from_str::<crate::staging::PhotoView>(&d).ok())
                 {
-                    let first = ws.photos.get_untracked().is_empty();
-                    let id = view.id.clone();
-                    ws.upsert(vec![view]);
-                    if first || ws.current.get_untracked().is_none() {
-                        ws.current.set(Some(id));
-                    }
+                    show(ws, vec![view]);
                 }
             });
             let _ = source.add_event_listener_with_callback("photo", on_photo.as_ref().unchecked_ref());
             on_photo.forget();
+            let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| resync(ws));
+            for event in ["open", "resync"] {
+                let _ = source.add_event_listener_with_callback(event, on_resync.as_ref().unchecked_ref());
+            }
+            on_resync.forget();
             let source = send_wrapper::SendWrapper::new(source);
             on_cleanup(move || source.close());
         }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = ws;
+}
+
+/// Shows photos that arrived (or changed) elsewhere; the first one becomes the current photo.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn show(ws: Workspace, views: Vec<crate::staging::PhotoView>) {
+    let Some(first) = views.first().map(|v| v.id.clone()) else {
+        return;
+    };
+    let was_empty = ws.photos.get_untracked().is_empty();
+    ws.upsert(views);
+    if was_empty || ws.current.get_untracked().is_none() {
+        ws.current.set(Some(first));
+    }
+}
+
+/// Reloads the session's photos from the server (events may have been missed).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn resync(ws: Workspace) {
+    leptos::task::spawn_local(async move {
+        if let Ok(views) = crate::staging::api::list_photos(ws.sid()).await {
+            show(ws, views);
+        }
+    });
 }

@@ -381,7 +381,8 @@ pub async fn upload(
 }
 
 /// `GET /api/w/{sid}/events` — server-sent events: `photo` with a photo's JSON whenever one
-/// of this session's photos is staged (from the phone or another tab).
+/// of this session's photos is staged (from the phone or another tab), and `resync` when this
+/// stream fell behind and events were lost: the page then reloads its photo list.
 pub async fn events(State(state): State<AppState>, Path(sid): Path<String>, headers: HeaderMap) -> Response {
     let session = match authorise_headers(&state, &sid, &headers).await {
         Ok(s) => s,
@@ -390,12 +391,15 @@ pub async fn events(State(state): State<AppState>, Path(sid): Path<String>, head
     let required = state.settings.required_fields.clone();
     let rx = BroadcastStream::new(state.events.subscribe());
     let sid_for_views = sid.clone();
-    let stream = rx.filter_map(move |ev| {
-        let ev = ev.ok()?;
-        (ev.session_id == session.id).then(|| {
+    let stream = rx.filter_map(move |ev| match ev {
+        Ok(ev) => (ev.session_id == session.id).then(|| {
             let view = ev.record.view(&required, &sid_for_views);
             Ok::<_, Infallible>(Event::default().event("photo").json_data(view).unwrap_or_default())
-        })
+        }),
+        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(missed)) => {
+            tracing::warn!(missed, "live feed fell behind; the page is asked to reload its photos");
+            Some(Ok(Event::default().event("resync").data("lagged")))
+        }
     });
     sse(stream).into_response()
 }

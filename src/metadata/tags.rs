@@ -72,7 +72,8 @@ impl TagPatch {
 }
 
 impl Tags {
-    fn get(&self, field: &str) -> Option<&str> {
+    /// A coded field by its settings name (`body_site`, `laterality`, `view`, `image_type`).
+    pub fn get(&self, field: &str) -> Option<&str> {
         match field {
             "body_site" => self.body_site.as_deref(),
             "laterality" => self.laterality.as_deref(),

@@ -8,19 +8,23 @@ use super::{
     tags::{TagPatch, Tags},
 };
 use crate::{
-    staging::{PhotoState, PhotoView, api::tag_photos},
+    staging::{PhotoState, api::tag_photos},
     ui::workspace::Workspace,
 };
 
-fn save(ws: Workspace, ids: Vec<String>, patch: TagPatch) {
+/// Saves a tag change. Whatever the answer, `resync` is bumped afterwards so every control
+/// shows the record again — the saved tags on success, the unchanged ones (with a message saying
+/// why) on failure — never what the GP clicked but the server did not keep.
+fn save(ws: Workspace, ids: Vec<String>, patch: TagPatch, resync: RwSignal<u32>) {
     if ids.is_empty() {
         return;
     }
     leptos::task::spawn_local(async move {
         match tag_photos(ws.sid(), ids, patch).await {
             Ok(views) => ws.upsert(views),
-            Err(e) => ws.notify(e.message, true, None),
+            Err(e) => ws.notify(format!("The tag was not saved: {}", e.message), true, None),
         }
+        resync.update(|n| *n = n.wrapping_add(1));
     });
 }
 
@@ -35,72 +39,76 @@ fn patch_of(tags: &Tags) -> TagPatch {
     }
 }
 
+/// The form for the current photo. It is made once per selected photo, and every control reads
+/// that photo's record in `ws.photos` — the panel never keeps tags of its own.
 #[component]
 pub fn TagPanel(ws: Workspace) -> impl IntoView {
-    let current = move || {
+    let current = Memo::new(move |_| {
         let id = ws.current.get()?;
-        ws.photos.get().into_iter().find(|p| p.id == id)
-    };
+        ws.photos.with(|l| l.iter().any(|p| p.id == id)).then_some(id)
+    });
     view! {
-        {move || current().map(|p| view! { <TagForm ws photo=p /> })}
+        {move || current.get().map(|id| view! { <TagForm ws id /> })}
     }
 }
 
 #[component]
-fn TagForm(ws: Workspace, photo: PhotoView) -> impl IntoView {
-    let id = photo.id.clone();
-    let editable = matches!(photo.state, PhotoState::Staged | PhotoState::Failed);
+fn TagForm(ws: Workspace, id: String) -> impl IntoView {
+    let record = {
+        let id = id.clone();
+        Memo::new(move |_| ws.photos.with(|l| l.iter().find(|p| p.id == id).cloned()))
+    };
+    let tags = Memo::new(move |_| record.with(|r| r.as_ref().map(|p| p.tags.clone()).unwrap_or_default()));
+    let editable = move || {
+        record.with(|r| {
+            r.as_ref()
+                .is_some_and(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
+        })
+    };
+    let resync = RwSignal::new(0u32);
     let required = ws.limits.get_value().required_fields;
     let is_required = move |f: &str| required.iter().any(|r| r == f);
-    let tags = photo.tags.clone();
-    let site_label = Tags::label(BODY_SITES, tags.body_site.as_deref())
-        .unwrap_or("")
-        .to_string();
+    let site_required = is_required("body_site");
+    let site_label = move || {
+        resync.track();
+        tags.with(|t| Tags::label(BODY_SITES, t.body_site.as_deref()))
+            .unwrap_or("")
+            .to_string()
+    };
     let site_error = RwSignal::new(None::<String>);
+    let site_missing = move || site_required && tags.with(|t| t.body_site.is_none());
 
     let site_id = id.clone();
     let on_site = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         let text = text.trim();
-        if text.is_empty() {
-            site_error.set(None);
-            save(
-                ws,
-                vec![site_id.clone()],
-                TagPatch {
-                    body_site: Some(String::new()),
-                    ..Default::default()
-                },
-            );
-            return;
-        }
-        match BODY_SITES.iter().find(|c| c.label.eq_ignore_ascii_case(text)) {
-            Some(c) => {
-                site_error.set(None);
-                save(
-                    ws,
-                    vec![site_id.clone()],
-                    TagPatch {
-                        body_site: Some(c.code.into()),
-                        ..Default::default()
-                    },
-                );
+        let code = if text.is_empty() {
+            String::new()
+        } else {
+            match BODY_SITES.iter().find(|c| c.label.eq_ignore_ascii_case(text)) {
+                Some(c) => c.code.to_string(),
+                None => return site_error.set(Some("Choose a body site from the list.".into())),
             }
-            None => site_error.set(Some("Choose a body site from the list.".into())),
-        }
+        };
+        site_error.set(None);
+        let patch = TagPatch {
+            body_site: Some(code),
+            ..Default::default()
+        };
+        save(ws, vec![site_id.clone()], patch, resync);
     };
     let desc_id = id.clone();
     let on_desc = move |ev: leptos::ev::Event| {
-        save(
-            ws,
-            vec![desc_id.clone()],
-            TagPatch {
-                description: Some(event_target_value(&ev)),
-                ..Default::default()
-            },
-        );
+        let patch = TagPatch {
+            description: Some(event_target_value(&ev)),
+            ..Default::default()
+        };
+        save(ws, vec![desc_id.clone()], patch, resync);
     };
-    let all_tags = tags.clone();
+    let description = move || {
+        resync.track();
+        tags.with(|t| t.description.clone().unwrap_or_default())
+    };
     let apply_all = move |_| {
         let ids = ws
             .photos
@@ -109,18 +117,19 @@ fn TagForm(ws: Workspace, photo: PhotoView) -> impl IntoView {
             .filter(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
             .map(|p| p.id)
             .collect();
-        save(ws, ids, patch_of(&all_tags));
+        save(ws, ids, patch_of(&tags.get_untracked()), resync);
     };
-    let sel_tags = tags.clone();
-    let apply_selected = move |_| save(ws, ws.ticked.get_untracked(), patch_of(&sel_tags));
-    let site_missing = is_required("body_site") && tags.body_site.is_none();
+    let apply_selected = move |_| save(ws, ws.ticked.get_untracked(), patch_of(&tags.get_untracked()), resync);
+    let chips = move |field: &'static str, legend: &'static str, list: &'static [Code]| {
+        view! { <Chips ws id=id.clone() field legend list tags required=is_required(field) resync /> }
+    };
 
     view! {
         <form class="tags" aria-label="Tags for this photo" on:submit=|e| e.prevent_default()>
-            <fieldset disabled=!editable>
+            <fieldset disabled=move || !editable()>
                 <div class="field" class:missing=site_missing>
                     <label for="body-site">
-                        "Body site" {is_required("body_site").then_some(view! { <span class="req">" (required)"</span> })}
+                        "Body site" {site_required.then_some(view! { <span class="req">" (required)"</span> })}
                     </label>
                     <input
                         id="body-site"
@@ -128,21 +137,21 @@ fn TagForm(ws: Workspace, photo: PhotoView) -> impl IntoView {
                         autocomplete="off"
                         placeholder="Type to search, e.g. forearm"
                         prop:value=site_label
-                        aria-invalid=move || (site_missing || site_error.get().is_some()).to_string()
+                        aria-invalid=move || (site_missing() || site_error.get().is_some()).to_string()
                         on:change=on_site
                     />
                     <datalist id="body-site-options">
                         {BODY_SITES.iter().map(|c| view! { <option value=c.label></option> }).collect_view()}
                     </datalist>
                     {move || site_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                    {site_missing.then_some(view! { <p class="needed">"Needed before commit"</p> })}
+                    {move || site_missing().then_some(view! { <p class="needed">"Needed before commit"</p> })}
                 </div>
-                <Chips ws id=id.clone() field="laterality" legend="Laterality" list=LATERALITIES value=tags.laterality.clone() required=is_required("laterality") />
-                <Chips ws id=id.clone() field="view" legend="View" list=VIEWS value=tags.view.clone() required=is_required("view") />
-                <Chips ws id=id.clone() field="image_type" legend="Image type" list=IMAGE_TYPES value=tags.image_type.clone() required=is_required("image_type") />
+                {chips("laterality", "Laterality", LATERALITIES)}
+                {chips("view", "View", VIEWS)}
+                {chips("image_type", "Image type", IMAGE_TYPES)}
                 <div class="field">
                     <label for="description">"Description (optional)"</label>
-                    <textarea id="description" rows="2" maxlength="500" prop:value=tags.description.clone().unwrap_or_default() on:change=on_desc></textarea>
+                    <textarea id="description" rows="2" maxlength="500" prop:value=description on:change=on_desc></textarea>
                 </div>
                 <div class="row apply">
                     <button type="button" class="secondary" on:click=apply_all>"Apply these tags to all photos"</button>
@@ -155,7 +164,12 @@ fn TagForm(ws: Workspace, photo: PhotoView) -> impl IntoView {
     }
 }
 
-/// One coded field as a group of radio "chips".
+/// One coded field as a group of radio "chips". Which chip is on comes from the photo's record
+/// (`tags`) as a live property — never from the input's own checked state, which the browser
+/// keeps across photos. The group's name is the same for every photo: renaming a checked radio
+/// into a group unchecks the others there, which lost the next photo's chip. Every click saves,
+/// even on a chip already on, so what the GP sees selected is always what the record holds.
+#[allow(clippy::too_many_arguments)]
 #[component]
 fn Chips(
     ws: Workspace,
@@ -163,26 +177,30 @@ fn Chips(
     field: &'static str,
     legend: &'static str,
     list: &'static [Code],
-    value: Option<String>,
+    tags: Memo<Tags>,
     required: bool,
+    resync: RwSignal<u32>,
 ) -> impl IntoView {
-    let missing = required && value.is_none();
+    let missing = move || required && tags.with(|t| t.get(field).is_none());
     view! {
         <fieldset class="chips field" class:missing=missing>
             <legend>{legend} {required.then_some(view! { <span class="req">" (required)"</span> })}</legend>
             <div class="chip-row">
                 {list.iter().map(|c| {
                     let id = id.clone();
-                    let checked = value.as_deref() == Some(c.code);
                     let code = c.code;
+                    let on = move || {
+                        resync.track();
+                        tags.with(|t| t.get(field) == Some(code))
+                    };
                     view! {
-                        <label class="chip" class:on=checked>
+                        <label class="chip" class:on=on>
                             <input
                                 type="radio"
-                                name=format!("{field}-{id}")
+                                name=format!("tag-{field}")
                                 value=code
-                                checked=checked
-                                on:change=move |_| {
+                                prop:checked=on
+                                on:click=move |_| {
                                     let mut patch = TagPatch::default();
                                     let v = Some(code.to_string());
                                     match field {
@@ -190,7 +208,7 @@ fn Chips(
                                         "view" => patch.view = v,
                                         _ => patch.image_type = v,
                                     }
-                                    save(ws, vec![id.clone()], patch);
+                                    save(ws, vec![id.clone()], patch, resync);
                                 }
                             />
                             {c.label}
@@ -198,7 +216,7 @@ fn Chips(
                     }
                 }).collect_view()}
             </div>
-            {missing.then_some(view! { <p class="needed">"Needed before commit"</p> })}
+            {move || missing().then_some(view! { <p class="needed">"Needed before commit"</p> })}
         </fieldset>
     }
 }

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
+use super::corrupt::CorruptRow;
 use super::{PhotoState, PhotoView, recheck::Checked};
 use crate::{
     alex::write::sha256_hex,
@@ -63,14 +64,17 @@ const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sh
                        source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
+    let id: String = r.get(0)?;
+    let corrupt = |index, column| CorruptRow::error("photos", &id, index, column);
     let state: String = r.get(4)?;
+    let state = PhotoState::parse(&state).ok_or_else(|| corrupt(4, "state"))?;
     let tags: String = r.get(12)?;
+    let tags = serde_json::from_str(&tags).map_err(|_| corrupt(12, "tags"))?;
     Ok(PhotoRecord {
-        id: r.get(0)?,
         session_id: r.get(1)?,
         facility: r.get(2)?,
         patient_id: r.get(3)?,
-        state: PhotoState::parse(&state).unwrap_or(PhotoState::Failed),
+        state,
         blob_key: r.get(5)?,
         sha256: r.get(6)?,
         bytes: r.get::<_, i64>(7)? as u64,
@@ -78,13 +82,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         height: r.get(9)?,
         source: r.get(10)?,
         taken_at: r.get(11)?,
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        tags,
         alex_id: r.get(13)?,
         failure_kind: r.get(14)?,
         failure: r.get(15)?,
         edit: r.get(16)?,
         target: r.get(17)?,
         scan_doc: r.get(18)?,
+        id,
     })
 }
 

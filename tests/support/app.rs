@@ -218,3 +218,45 @@ pub fn id_fields(ids: &[String]) -> Vec<(String, String)> {
         .map(|(i, id)| (format!("ids[{i}]"), id.clone()))
         .collect()
 }
+
+/// Stages `n` small photos through the desktop session and tags them all (left forearm,
+/// anterior, lesion), so they are ready to commit; answers their ids.
+pub async fn stage_ready(app: &Running, d: &Desktop, n: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = uuid::Uuid::new_v4().to_string();
+        let (status, v) = upload_desktop(app, d, &[("id", id.as_str())], jpeg(320, 240 + i)).await;
+        assert_eq!(status, 201, "staged: {v}");
+        ids.push(v["id"].as_str().unwrap().to_string()); // minted by the server
+    }
+    let mut args = vec![("sid".to_string(), d.sid.clone())];
+    args.extend(id_fields(&ids));
+    for (k, v) in [
+        ("patch[body_site]", "14975008"),
+        ("patch[laterality]", "7771000"),
+        ("patch[view]", "255549009"),
+        ("patch[image_type]", "lesion"),
+    ] {
+        args.push((k.into(), v.into()));
+    }
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, v) = call(app, d, "photos/tag", &args).await;
+    assert_eq!(status, 200, "tagged: {v}");
+    ids
+}
+
+/// Commits photos as Inbox-Scan PDFs as the desktop browser (`with_media` for both targets).
+pub async fn commit_scan(
+    app: &Running,
+    d: &Desktop,
+    ids: &[String],
+    resend_unknown: bool,
+    with_media: bool,
+) -> (u16, serde_json::Value) {
+    let mut args = vec![("sid".to_string(), d.sid.clone())];
+    args.extend(id_fields(ids));
+    args.push(("resend_unknown".into(), resend_unknown.to_string()));
+    args.push(("with_media".into(), with_media.to_string()));
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    call(app, d, "photos/commit-scan", &args).await
+}
