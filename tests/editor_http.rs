@@ -170,6 +170,7 @@ async fn an_edit_beyond_what_a_gp_draws_is_refused_in_words() {
     let id = uuid::Uuid::new_v4().to_string();
     let (status, v) = app::upload_desktop(&srv, &d, &[("id", &id)], app::jpeg(400, 300)).await;
     assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string(); // minted by the server
     let arrow =
         json!({ "op": "arrow", "from": { "x": 0.2, "y": 0.5 }, "to": { "x": 0.8, "y": 0.5 }, "colour": "green" });
     let (status, e) = save(&srv, &d, &id, json!({ "ops": vec![arrow.clone(); 51] })).await;
