@@ -20,6 +20,9 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod config;
+/// `clinical-images check`: the operator's preflight of an ALEX configuration (ssr only).
+#[cfg(feature = "ssr")]
+pub mod preflight;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -1,4 +1,5 @@
 //! The server binary: read settings, start the service graph, serve until Ctrl-C / SIGTERM.
+//! `clinical-images check …` runs the operator's preflight instead (see `preflight`).
 
 #[cfg(feature = "ssr")]
 #[tokio::main]
@@ -8,6 +9,14 @@ async fn main() -> std::process::ExitCode {
         server::{self, state::AppState, telemetry},
     };
 
+    let mut args = std::env::args().skip(1);
+    if let Some(command) = args.next() {
+        if command == "check" {
+            return clinical_images::preflight::main(args).await;
+        }
+        eprintln!("clinical-images: unknown command {command:?} (the only one is: check)");
+        return std::process::ExitCode::from(2);
+    }
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
