@@ -7,7 +7,7 @@ use super::{Options, Report, UsageError};
 use crate::{
     alex::{
         AlexClient, AlexConfig, AlexError, AlexMode, TokenError,
-        config::{SIMULATOR, vars},
+        config::vars,
         write::{MediaInput, media},
     },
     config::Settings,
@@ -162,7 +162,7 @@ fn is_production(settings: &Settings, environment: &str, config: &AlexConfig) ->
 fn describe(target: &Target<'_>, simulated: bool) -> String {
     if simulated {
         return format!(
-            "the embedded ALEX simulator ({SIMULATOR}: a demo and test bed, not Medtech) at {}",
+            "the embedded ALEX simulator (a demo and test bed, not Medtech) at {}",
             target.config.fhir_base_url
         );
     }
