@@ -24,7 +24,7 @@ async fn save(srv: &clinical_images::server::Running, d: &Desktop, id: &str, edi
 }
 
 fn sha(bytes: &[u8]) -> String {
-    clinical_images::alex::write::sha256_hex(bytes)
+    clinical_images::infra::crypto::sha256_hex(bytes)
 }
 
 #[tokio::test]

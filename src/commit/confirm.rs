@@ -12,11 +12,12 @@ use super::{
 use crate::{
     error::{AppError, ErrorKind},
     launch::server::LaunchSession,
-    server::{db::now_secs, state::AppState},
+    infra::{audit::append_audit, time::now_secs},
+    server::state::AppState,
     staging::{
         PhotoState,
         server::store_error,
-        store::{PhotoRecord, PhotoStore, StoreError, append_audit},
+        store::{PhotoRecord, PhotoStore, StoreError},
     },
 };
 

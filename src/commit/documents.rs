@@ -7,12 +7,15 @@ use object_store::{PutPayload, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{
-    alex::write::sha256_hex,
     launch::server::LaunchSession,
-    server::db::now_secs,
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::sha256_hex,
+        time::now_secs,
+    },
     staging::{
         corrupt::CorruptRow,
-        store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
+        store::{PhotoRecord, PhotoStore, StoreError},
     },
 };
 

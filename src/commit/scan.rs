@@ -14,6 +14,7 @@ use super::{
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
+    infra::time::taken_words,
     alex::write::{ScanDocumentInput, scan_document},
     error::{AppError, ErrorKind},
     launch::server::LaunchSession,
@@ -25,7 +26,7 @@ use crate::{
     staging::{
         PhotoState,
         server::store_error,
-        store::{PhotoRecord, StoreError, taken_words},
+        store::{PhotoRecord, StoreError},
     },
 };
 

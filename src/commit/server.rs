@@ -2,6 +2,7 @@
 
 use super::documents::Part;
 use crate::{
+    infra::time::taken_words,
     alex::{
         fhir::{CodeableConcept, Coding},
         write::{MediaInput, media},
@@ -16,7 +17,7 @@ use crate::{
     staging::{
         PhotoState,
         server::store_error,
-        store::{PhotoRecord, StoreError, taken_words},
+        store::{PhotoRecord, StoreError},
     },
 };
 

@@ -69,7 +69,7 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
     let key = format!(
         "{}:{}:{}:{}:{}",
         record.sha256,
-        crate::alex::write::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
+        crate::infra::crypto::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
         limits.max_pixels,
         limits.max_long_edge,
         limits.max_bytes

@@ -26,14 +26,14 @@ use tokio_stream::{StreamExt, wrappers::BroadcastStream};
 
 use super::{CODE_ALPHABET, HandoffView, MobileView, normalise_code};
 use crate::{
-    alex::write::sha256_hex,
     error::{AppError, ErrorKind},
-    launch::server::{LaunchSession, authorise_headers, is_token, load_live, random_token, short},
-    server::{db::now_secs, state::AppState},
-    staging::{
-        server::{error_response, read_upload, stage_upload},
-        store::taken_words,
+    infra::{
+        crypto::{is_token, random_token, sha256_hex},
+        time::{clock, now_secs},
     },
+    launch::server::{LaunchSession, authorise_headers, load_live, short},
+    server::state::AppState,
+    staging::server::{error_response, read_upload, stage_upload},
 };
 
 fn expired_link() -> AppError {
@@ -50,10 +50,6 @@ fn random_code() -> String {
         .collect()
 }
 
-/// "10:52" (NZ time) for an epoch second.
-fn clock(at: i64) -> String {
-    taken_words(at).rsplit(' ').next().unwrap_or_default().to_string()
-}
 
 /// Where a phone reaches this server: `public_url`, else the request's own origin (https as the
 /// guard decided it, believing `X-Forwarded-Proto` only from a trusted proxy).

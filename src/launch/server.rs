@@ -10,16 +10,19 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cookie::{Cookie, SameSite};
-use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::{
-    alex::{AlexError, client::is_launch_token, fhir::Patient, write::sha256_hex},
+    alex::{AlexError, client::is_launch_token, fhir::Patient},
     error::AppError,
-    server::{db::now_secs, security::Client, state::AppState},
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::{constant_time_eq, is_token, random_token, sha256_hex},
+        time::{format_date, now_secs},
+    },
+    server::{security::Client, state::AppState},
     ui::frame::PatientSummary,
 };
 
@@ -108,18 +111,7 @@ pub struct LaunchQuery {
     signature: Option<String>,
 }
 
-/// A fresh capability token: 256 random bits, base64url (43 characters). Session ids, browser
-/// secrets and phone links all use it.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
 
-/// Whether `s` has the shape of a `random_token` (checked before any lookup).
-pub fn is_token(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
 
 /// `GET /launch?context=…&signature=…`
 pub async fn launch(
@@ -348,12 +340,6 @@ fn summarise(p: Patient) -> SessionPatient {
     }
 }
 
-/// `1985-03-12` → `12 Mar 1985` (unambiguous for a GP).
-pub fn format_date(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
-}
 
 /// The browser cookie. Over https it is `SameSite=None; Secure; Partitioned` so it survives
 /// inside Medtech Evolution's embedded pane (a frame on another site); over plain http
@@ -393,7 +379,7 @@ pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap)
     let Some(secret) = browser_secret(headers) else {
         return Err(AppError::not_this_browser());
     };
-    if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
+    if !constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
         return Err(AppError::not_this_browser());
     }
     if session.closing {
@@ -547,9 +533,9 @@ pub async fn record_consent(
                 "UPDATE sessions SET consent_kind = ?1, consent_reason = ?2, consent_at = ?3 WHERE id = ?4",
                 params![k, r, now_secs(), sid],
             )?;
-            crate::staging::store::append_audit(
+            append_audit(
                 &tx,
-                &crate::staging::store::Audit {
+                &Audit {
                     event: "consent",
                     session_id: Some(&sid),
                     facility: Some(&fac),
@@ -599,9 +585,4 @@ mod tests {
         assert!(c.contains("SameSite=Lax") && !c.contains("Secure"), "{c}");
     }
 
-    #[test]
-    fn dates_read_unambiguously() {
-        assert_eq!(format_date("1985-03-12"), "12 Mar 1985");
-        assert_eq!(format_date("garbage"), "garbage");
-    }
 }

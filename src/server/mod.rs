@@ -1,7 +1,6 @@
 //! Server assembly (ssr only): the service graph, the Axum router and its middleware.
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
-pub mod db;
 pub mod health;
 pub mod limits;
 pub mod listen;

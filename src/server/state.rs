@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use crate::{
     alex::{AlexClient, AlexConfig, AlexMode, config::AlexConfigError},
     config::Settings,
-    server::db::{Db, DbError},
+    infra::db::{Db, DbError},
     simulator::{SimConfig, Simulator},
     staging::store::{PhotoStore, StoreError},
 };

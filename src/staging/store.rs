@@ -5,15 +5,19 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::corrupt::CorruptRow;
 use super::{PhotoState, PhotoView, recheck::Checked};
 use crate::{
-    alex::write::sha256_hex,
     launch::server::LaunchSession,
     metadata::tags::{TagPatch, Tags},
-    server::db::{Db, now_secs},
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::{constant_time_eq, sha256_hex},
+        db::Db,
+        time::{now_secs, taken_words},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +25,7 @@ pub enum StoreError {
     #[error("object store: {0}")]
     Blob(#[from] object_store::Error),
     #[error(transparent)]
-    Db(#[from] crate::server::db::DbError),
+    Db(#[from] crate::infra::db::DbError),
     #[error("no such photo")]
     NotFound,
     #[error("photo is {0:?}")]
@@ -159,40 +163,6 @@ fn moved(result: (usize, Option<PhotoRecord>)) -> Result<PhotoRecord, StoreError
     }
 }
 
-/// "23 Nov 2026 10:42" in New Zealand time.
-pub fn taken_words(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Pacific::Auckland)
-                .format("%-d %b %Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// An audit entry: who did what to which photo. Stored, never logged.
-#[derive(Debug, Default, Clone)]
-pub struct Audit<'a> {
-    pub event: &'a str,
-    pub photo_id: Option<&'a str>,
-    pub session_id: Option<&'a str>,
-    pub facility: Option<&'a str>,
-    pub patient_id: Option<&'a str>,
-    pub practitioner_id: Option<&'a str>,
-    pub sha256: Option<&'a str>,
-    pub alex_id: Option<&'a str>,
-    pub correlation_id: Option<&'a str>,
-    pub detail: Option<&'a str>,
-}
-
-pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO audit (at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id, correlation_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![now_secs(), a.event, a.photo_id, a.session_id, a.facility, a.patient_id, a.practitioner_id, a.sha256, a.alex_id, a.correlation_id, a.detail],
-    )?;
-    Ok(())
-}
 
 #[derive(Clone)]
 pub struct PhotoStore {
@@ -401,7 +371,7 @@ impl PhotoStore {
             return Err(StoreError::NotFound);
         }
         let bytes = self.blobs.get(&BlobPath::from(key)).await?.bytes().await?;
-        if !crate::server::ops::constant_time_eq(sha256_hex(&bytes).as_bytes(), sha256.as_bytes()) {
+        if !constant_time_eq(sha256_hex(&bytes).as_bytes(), sha256.as_bytes()) {
             return Err(StoreError::Integrity(key.to_string()));
         }
         Ok(bytes)
