@@ -124,17 +124,6 @@ impl FromServerFnError for AppError {
     }
 }
 
-#[cfg(feature = "ssr")]
-impl From<crate::alex::AlexError> for AppError {
-    fn from(e: crate::alex::AlexError) -> Self {
-        let kind = if e.is_transient() {
-            ErrorKind::MedtechUnavailable
-        } else {
-            ErrorKind::Medtech
-        };
-        AppError::new(kind, e.gp_message())
-    }
-}
 
 /// Sets the HTTP status of the response being rendered (page or server function) from an error.
 #[cfg(feature = "ssr")]

@@ -12,9 +12,12 @@ pub mod commit;
 pub mod editor;
 pub mod error;
 pub mod handoff;
+pub mod imaging;
 pub mod launch;
 pub mod metadata;
+pub mod model;
 pub mod nhi;
+pub mod pages;
 pub mod staging;
 pub mod ui;
 

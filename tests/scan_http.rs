@@ -279,7 +279,7 @@ async fn a_failed_document_is_retried_once_and_an_unknown_one_is_resent_as_itsel
 
 #[tokio::test]
 async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_itself() {
-    use clinical_images::{commit::documents::NewDoc, launch::server::load_live, staging::PhotoState};
+    use clinical_images::{commit::documents::NewDoc, launch::server::load_live, model::PhotoState};
     let dir = app::tempdir();
     let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[("OPS_TOKEN", "ops")]).await;
     let d = app::launch(&srv, "ZZZ0016", UAT).await;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, staging::PhotoView};
+use crate::{error::AppError, model::PhotoView};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -10,7 +10,8 @@ mod ssr {
         error::{AppError, with_status},
         launch::server::{LaunchSession, authorise},
         server::state::{AppState, app_state},
-        staging::{PhotoView, store::PhotoRecord},
+        model::PhotoView,
+        staging::store::PhotoRecord,
     };
 
     /// The app and the launch session `sid`, if this browser opened it.

@@ -14,8 +14,8 @@ use crate::{
     launch::server::LaunchSession,
     infra::{audit::append_audit, time::now_secs},
     server::state::AppState,
+    model::PhotoState,
     staging::{
-        PhotoState,
         server::store_error,
         store::{PhotoRecord, PhotoStore, StoreError},
     },

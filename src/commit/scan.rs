@@ -23,8 +23,8 @@ use crate::{
         tags::Tags,
     },
     server::state::AppState,
+    model::PhotoState,
     staging::{
-        PhotoState,
         server::store_error,
         store::{PhotoRecord, StoreError},
     },

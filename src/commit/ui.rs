@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::api::{SCAN_BATCH, commit_photo, commit_scan, confirm_in_medtech};
 use crate::{
-    staging::{PhotoState, PhotoView, ui::describe},
+    model::{PhotoState, PhotoView},
+    staging::ui::describe,
     ui::workspace::Workspace,
 };
 

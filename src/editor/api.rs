@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::ops::Edit;
-use crate::{error::AppError, staging::PhotoView};
+use crate::{error::AppError, model::PhotoView};
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -14,9 +14,10 @@ use crate::{
         codes::{BODY_SITES, IMAGE_TYPES, LATERALITIES},
         tags::TagPatch,
     },
+    staging::ui::Notices,
     ui::{
         frame::{Frame, PatientBanner, use_hydrated},
-        workspace::{Notices, Workspace},
+        workspace::Workspace,
     },
 };
 

@@ -13,7 +13,7 @@ pub mod server;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{launch::api::ClientLimits, ui::frame::PatientSummary};
+use crate::model::{ClientLimits, PatientSummary};
 
 /// What the desktop shows while phone capture is on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -148,7 +148,7 @@ pub async fn stop_when_all_committed(state: &AppState, session: &LaunchSession) 
         .list(&session.id)
         .await
         .map_err(crate::staging::server::store_error)?;
-    let done = !photos.is_empty() && photos.iter().all(|p| p.state == crate::staging::PhotoState::Committed);
+    let done = !photos.is_empty() && photos.iter().all(|p| p.state == crate::model::PhotoState::Committed);
     if done {
         revoke_session(state, &session.id).await?;
     }
@@ -176,6 +176,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<(LaunchSession, i6
     match row {
         Some((sid, expires, None)) if expires > now_secs() => {
             let (_, session) = load_live(state, &sid).await.map_err(|_| expired_link())?;
+            if session.closing {
+                // The widget was closed: its phone links stop at once (and for good, unless the
+                // page comes straight back, as on a reload).
+                return Err(expired_link());
+            }
             Ok((session, expires))
         }
         _ => Err(expired_link()),

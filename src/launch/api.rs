@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, ui::frame::PatientSummary};
+use crate::{
+    error::AppError,
+    model::{ClientLimits, PatientSummary},
+};
 
 /// What a page shows about its launch session. Display strings only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,17 +36,6 @@ pub fn consent_words(kind: &str, reason: Option<&str>) -> Option<String> {
     })
 }
 
-/// The deployment's settings the browser needs to prepare and check photos.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientLimits {
-    pub max_long_edge_px: u32,
-    pub max_image_bytes: u64,
-    pub required_fields: Vec<String>,
-    pub phone_handoff: bool,
-    pub consent_required: bool,
-    /// Where photos may be committed: `media`, `scan_pdf`, or both (the GP chooses).
-    pub commit_targets: Vec<String>,
-}
 
 /// The launch session `sid`, if this browser opened it and it has not expired.
 #[server(prefix = "/api", endpoint = "session")]

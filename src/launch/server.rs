@@ -23,7 +23,7 @@ use crate::{
         time::{format_date, now_secs},
     },
     server::{security::Client, state::AppState},
-    ui::frame::PatientSummary,
+    model::PatientSummary,
 };
 
 use super::api::SessionView;
@@ -55,7 +55,7 @@ pub struct SessionPatient {
 impl LaunchSession {
     pub fn view(&self, settings: &crate::config::Settings) -> SessionView {
         SessionView {
-            limits: super::api::ClientLimits {
+            limits: crate::model::ClientLimits {
                 max_long_edge_px: settings.max_long_edge_px,
                 max_image_bytes: settings.max_image_bytes,
                 required_fields: settings.required_fields.clone(),
@@ -465,8 +465,9 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
 /// comes back well within it).
 pub const CLOSE_GRACE_SECS: i64 = 20;
 
-/// The widget's page was closed: its phone links stop at once, and the session ends unless
-/// the page comes back within `CLOSE_GRACE_SECS` (a reload).
+/// The widget's page was closed: the session ends unless the page comes back within
+/// `CLOSE_GRACE_SECS` (a reload). Its phone links stop at once (a phone link of a closing session
+/// is refused: see `handoff::server::resolve`).
 pub async fn close_session(state: &AppState, session: &LaunchSession) -> Result<(), AppError> {
     let sid = session.id.clone();
     state
@@ -479,7 +480,6 @@ pub async fn close_session(state: &AppState, session: &LaunchSession) -> Result<
         })
         .await
         .map_err(|_| AppError::internal())?;
-    crate::handoff::server::revoke_session(state, &session.id).await?;
     tracing::info!(session = %short(&session.id), "widget closed");
     Ok(())
 }

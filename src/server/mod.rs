@@ -27,7 +27,7 @@ use state::AppState;
 /// tests link the library without the binary's automatic registration.
 pub fn register_server_fns() {
     use leptos::server_fn::axum::register_explicit;
-    register_explicit::<crate::app::GetAppInfo>();
+    register_explicit::<crate::ui::frame::GetAppInfo>();
     register_explicit::<crate::launch::api::GetSession>();
     register_explicit::<crate::launch::api::RecordConsent>();
     register_explicit::<crate::launch::sim::SimLaunches>();
@@ -51,8 +51,13 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx = {
         let state = state.clone();
+        let info = crate::ui::frame::AppInfo {
+            simulator: state.simulator.is_some(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
         move || {
             provide_context(state.clone());
+            provide_context(info.clone());
             // The guard's nonce for this request, so Leptos' own scripts carry it.
             let nonce = use_context::<axum::http::request::Parts>()
                 .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());

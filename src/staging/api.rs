@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::PhotoView;
+use crate::model::PhotoView;
 use crate::{error::AppError, metadata::tags::TagPatch};
 
 #[cfg(feature = "ssr")]

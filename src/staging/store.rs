@@ -8,7 +8,8 @@ use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFi
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::corrupt::CorruptRow;
-use super::{PhotoState, PhotoView, recheck::Checked};
+use super::recheck::Checked;
+use crate::model::{PhotoState, PhotoView};
 use crate::{
     launch::server::LaunchSession,
     metadata::tags::{TagPatch, Tags},
@@ -126,7 +127,7 @@ impl PhotoRecord {
         let edit = self
             .edit
             .as_deref()
-            .and_then(|j| crate::editor::ops::Edit::from_saved(j).ok().flatten());
+            .and_then(|j| crate::imaging::edit::Edit::from_saved(j).ok().flatten());
         let (width, height) = edit
             .as_ref()
             .map_or((self.width, self.height), |e| e.size_after(self.width, self.height));

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::{PhotoState, PhotoView, api};
+use super::api;
+use crate::model::{PhotoState, PhotoView};
 use crate::{
     capture::ui::drop_handlers,
     editor::ui::{EditButton, Editor},
@@ -229,5 +230,33 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
             }
         })}
         <Editor ws editing />
+    }
+}
+
+/// Messages for the GP, newest last; a removed photo's message offers Undo.
+#[component]
+pub fn Notices(ws: Workspace) -> impl IntoView {
+    view! {
+        <ul class="notices" aria-live="polite" aria-label="Messages">
+            <For each=move || ws.notices.get() key=|n| n.id let:n>
+                {
+                    let id = n.id;
+                    let undo = n.undo_photo.clone();
+                    view! {
+                        <li class:error=n.is_error role=if n.is_error { "alert" } else { "status" }>
+                            <span>{n.text.clone()}</span>
+                            {undo.map(|photo| view! {
+                                <button type="button" class="secondary" on:click=move |_| undo_remove(ws, photo.clone())>
+                                    "Undo"
+                                </button>
+                            })}
+                            <button type="button" class="link" aria-label="Dismiss message" on:click=move |_| ws.notices.update(|l| l.retain(|x| x.id != id))>
+                                "×"
+                            </button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
     }
 }
