@@ -124,7 +124,6 @@ impl FromServerFnError for AppError {
     }
 }
 
-
 /// Sets the HTTP status of the response being rendered (page or server function) from an error.
 #[cfg(feature = "ssr")]
 pub fn set_response_status(e: &AppError) {
@@ -133,11 +132,4 @@ pub fn set_response_status(e: &AppError) {
     {
         resp.set_status(code);
     }
-}
-
-/// Sets the HTTP status of the current server-function response from an error, and returns it.
-#[cfg(feature = "ssr")]
-pub fn with_status(e: AppError) -> AppError {
-    set_response_status(&e);
-    e
 }

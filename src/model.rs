@@ -14,6 +14,31 @@ pub struct PatientSummary {
     pub nhi: String,
 }
 
+/// Where a deployment may commit photos (`commit_targets`); with several, the GP chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitTarget {
+    /// A FHIR Media per photo, in the patient's record.
+    Media,
+    /// PDFs in the patient's Inbox Scan folder (FHIR DocumentReference).
+    ScanPdf,
+}
+
+impl CommitTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitTarget::Media => "media",
+            CommitTarget::ScanPdf => "scan_pdf",
+        }
+    }
+}
+
+impl PartialEq<&str> for CommitTarget {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The deployment's settings the browser needs to prepare and check photos.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientLimits {
@@ -22,8 +47,8 @@ pub struct ClientLimits {
     pub required_fields: Vec<String>,
     pub phone_handoff: bool,
     pub consent_required: bool,
-    /// Where photos may be committed: `media`, `scan_pdf`, or both (the GP chooses).
-    pub commit_targets: Vec<String>,
+    /// Where photos may be committed; with several, the GP chooses.
+    pub commit_targets: Vec<CommitTarget>,
 }
 
 /// A photo's life: staged → committing → committed, or → failed → committing again.

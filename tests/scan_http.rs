@@ -285,8 +285,8 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let ids = staged(&srv, &d, vec![app::jpeg(320, 240)]).await;
     // The state a crash mid-POST leaves: the photo locked, its document recorded as `sending`.
-    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
-    let photos = &srv.state.photos;
+    let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
+    let photos = &srv.state.photos.store;
     photos
         .transition(
             &session,

@@ -10,13 +10,13 @@ use super::{
     server::{OUTCOME_UNKNOWN, check_owner},
 };
 use crate::{
+    commit::service::Committer,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
     infra::{audit::append_audit, time::now_secs},
-    server::state::AppState,
+    launch::session::LaunchSession,
     model::PhotoState,
     staging::{
-        server::store_error,
+        service::store_error,
         store::{PhotoRecord, PhotoStore, StoreError},
     },
 };
@@ -65,7 +65,7 @@ fn conflict(message: &str) -> AppError {
 /// The GP says photo `id` is in Medtech. When its Inbox-Scan PDF was the unknown part, the
 /// whole document is confirmed, so every photo in it is answered.
 pub async fn confirm_in_medtech(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     id: &str,
 ) -> Result<Vec<PhotoRecord>, AppError> {

@@ -7,12 +7,12 @@ use object_store::{PutPayload, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{
-    launch::server::LaunchSession,
     infra::{
         audit::{Audit, append_audit},
         crypto::sha256_hex,
         time::now_secs,
     },
+    launch::session::LaunchSession,
     staging::{
         corrupt::CorruptRow,
         store::{PhotoRecord, PhotoStore, StoreError},

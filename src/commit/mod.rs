@@ -13,4 +13,6 @@ pub mod pdf;
 pub mod scan;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod ui;

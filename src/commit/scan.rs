@@ -14,18 +14,19 @@ use super::{
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
-    infra::time::taken_words,
     alex::write::{ScanDocumentInput, scan_document},
+    commit::service::Committer,
+    config::ScanLayout,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
+    infra::time::taken_words,
+    launch::session::LaunchSession,
     metadata::{
         codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, VIEWS},
         tags::Tags,
     },
-    server::state::AppState,
     model::PhotoState,
     staging::{
-        server::store_error,
+        service::store_error,
         store::{PhotoRecord, StoreError},
     },
 };
@@ -39,13 +40,13 @@ use super::api::SCAN_BATCH;
 /// commit to both targets (the Media half is `commit_one`'s, in either order). Answers every
 /// photo touched, as it now is (including the other photos of a document that was resent).
 pub async fn commit_scan(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     ids: &[String],
     resend_unknown: bool,
     with_media: bool,
 ) -> Result<Vec<PhotoRecord>, AppError> {
-    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| x == t);
+    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| *x == t);
     if !enabled(TARGET) || (with_media && !enabled("media")) {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
@@ -184,12 +185,12 @@ pub async fn commit_scan(
             out.push(r);
         }
     }
-    crate::handoff::server::stop_when_all_committed(state, session).await?;
+    crate::handoff::service::stop_when_all_committed(&state.handoffs, session).await?;
     Ok(out)
 }
 
 /// Puts locked photos back as they were (nothing was sent).
-async fn release(state: &AppState, session: &LaunchSession, locked: &[PhotoRecord]) {
+async fn release(state: &Committer, session: &LaunchSession, locked: &[PhotoRecord]) {
     for r in locked {
         let back = if r.failure_kind.is_some() {
             PhotoState::Failed
@@ -205,14 +206,14 @@ async fn release(state: &AppState, session: &LaunchSession, locked: &[PhotoRecor
 
 /// Renders the PDFs for `photos` (their edits applied), split under the size cap.
 async fn render(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
-    patient: &crate::launch::server::SessionPatient,
+    patient: &crate::launch::session::SessionPatient,
     photos: &[PhotoRecord],
 ) -> Result<Vec<NewDoc>, AppError> {
     let mut items = Vec::with_capacity(photos.len());
     for r in photos {
-        let image = crate::editor::server::committed_image(state, r).await?;
+        let image = crate::editor::server::committed_image(&state.renderer, r).await?;
         items.push(PdfPhoto {
             jpeg: image.jpeg,
             title: title(&r.tags, r.taken_at),
@@ -233,9 +234,9 @@ async fn render(
         facility,
         generated: taken_words(chrono::Utc::now().timestamp()),
     };
-    let layout = match state.settings.scan_layout.as_str() {
-        "contact_sheet" => Layout::ContactSheet,
-        _ => Layout::PagePerPhoto,
+    let layout = match state.settings.scan_layout {
+        ScanLayout::ContactSheet => Layout::ContactSheet,
+        ScanLayout::PagePerPhoto => Layout::PagePerPhoto,
     };
     let max = state.settings.scan_max_bytes as usize;
     let ids: Vec<String> = photos.iter().map(|r| r.id.clone()).collect();
@@ -259,7 +260,7 @@ async fn render(
 
 /// Posts one recorded document and records the outcome on it and on each of its locked photos.
 async fn post(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     practitioner_id: &str,
     doc: &ScanDoc,

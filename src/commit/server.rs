@@ -2,21 +2,21 @@
 
 use super::documents::Part;
 use crate::{
-    infra::time::taken_words,
     alex::{
         fhir::{CodeableConcept, Coding},
         write::{MediaInput, media},
     },
+    commit::service::Committer,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
+    infra::time::taken_words,
+    launch::session::LaunchSession,
     metadata::{
         codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, SNOMED, VIEWS},
         tags::Tags,
     },
-    server::state::AppState,
     model::PhotoState,
     staging::{
-        server::store_error,
+        service::store_error,
         store::{PhotoRecord, StoreError},
     },
 };
@@ -26,7 +26,7 @@ pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 pub const INTEGRITY: &str = "integrity";
 
 pub async fn commit_one(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     id: &str,
     resend_unknown: bool,
@@ -103,7 +103,7 @@ pub async fn commit_one(
             .await
             .map_err(store_error)?;
     }
-    let image = match crate::editor::server::committed_image(state, &record).await {
+    let image = match crate::editor::server::committed_image(&state.renderer, &record).await {
         Ok(image) => image,
         Err(e) => {
             let _ = state
@@ -158,7 +158,7 @@ pub async fn commit_one(
     match outcome {
         Ok(created) => {
             tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");
-            crate::handoff::server::stop_when_all_committed(state, session).await?;
+            crate::handoff::service::stop_when_all_committed(&state.handoffs, session).await?;
             Ok(updated)
         }
         Err(e) => {
@@ -181,7 +181,7 @@ fn failure_kind(e: &AppError) -> &'static str {
 pub fn check_owner(
     record: &PhotoRecord,
     session: &LaunchSession,
-    patient: &crate::launch::server::SessionPatient,
+    patient: &crate::launch::session::SessionPatient,
 ) -> Result<(), AppError> {
     if record.patient_id != patient.id || record.facility != session.facility {
         tracing::error!(photo = %record.id, "photo does not belong to the session's patient");
@@ -194,7 +194,7 @@ pub fn check_owner(
 }
 
 /// Required tags must be present before a photo leaves.
-pub fn check_tags(state: &AppState, record: &PhotoRecord) -> Result<(), AppError> {
+pub fn check_tags(state: &Committer, record: &PhotoRecord) -> Result<(), AppError> {
     let missing = record.tags.missing(&state.settings.required_fields);
     if !missing.is_empty() {
         return Err(AppError::new(

@@ -27,7 +27,9 @@ const TARGET_CHOICES: [(&str, &str); 3] = [
 
 /// The targets this deployment offers: its `commit_targets`, and "both" when it has both.
 fn offered(ws: &Workspace) -> Vec<String> {
-    let mut targets = ws.limits.with_value(|l| l.commit_targets.clone());
+    let mut targets: Vec<String> = ws
+        .limits
+        .with_value(|l| l.commit_targets.iter().map(|t| t.as_str().to_string()).collect());
     if targets.iter().any(|t| t == MEDIA) && targets.iter().any(|t| t == SCAN) {
         targets.push(BOTH.to_string());
     }

@@ -4,4 +4,6 @@
 pub mod audit;
 pub mod crypto;
 pub mod db;
+pub mod http;
+pub mod limits;
 pub mod time;

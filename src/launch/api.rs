@@ -36,24 +36,21 @@ pub fn consent_words(kind: &str, reason: Option<&str>) -> Option<String> {
     })
 }
 
-
 /// The launch session `sid`, if this browser opened it and it has not expired.
 #[server(prefix = "/api", endpoint = "session")]
 pub async fn get_session(sid: String) -> Result<SessionView, AppError> {
-    use crate::{error::with_status, server::state::app_state};
-    let state = app_state().map_err(|_| AppError::internal())?;
-    let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
-    Ok(session.view(&state.settings))
+    use crate::infra::http::{request_headers, service};
+    let sessions = service::<super::server::Sessions>()?;
+    let session = super::server::authorise(&sessions, &sid, &request_headers()?).await?;
+    Ok(session.view(&sessions.settings))
 }
 
 /// Records the patient's consent for this session (before the first photo, where required).
 #[server(prefix = "/api", endpoint = "consent")]
 pub async fn record_consent(sid: String, kind: String, reason: Option<String>) -> Result<SessionView, AppError> {
-    use crate::{error::with_status, server::state::app_state};
-    let state = app_state().map_err(|_| AppError::internal())?;
-    let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
-    let session = super::server::record_consent(&state, &session, &kind, reason.as_deref())
-        .await
-        .map_err(with_status)?;
-    Ok(session.view(&state.settings))
+    use crate::infra::http::{request_headers, service};
+    let sessions = service::<super::server::Sessions>()?;
+    let session = super::server::authorise(&sessions, &sid, &request_headers()?).await?;
+    let session = super::server::record_consent(&sessions, &session, &kind, reason.as_deref()).await?;
+    Ok(session.view(&sessions.settings))
 }

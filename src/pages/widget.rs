@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-
 use crate::{
     capture::ui::{AddPhotos, UploadList},
-    launch::api::{SessionView, get_session, record_consent},
     commit::ui::CommitBar,
+    editor::ui::Editor,
     error::{AppError, ErrorKind},
     handoff::desktop::{LiveFeed, PhonePanel},
+    launch::api::{SessionView, get_session, record_consent},
     model::PhotoView,
     staging::{
         api::list_photos,
@@ -80,6 +80,8 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
     let consent = RwSignal::new(session.consent.clone());
     let needs_consent = move || session.limits.consent_required && consent.get().is_none();
     let ws = Workspace::new(sid.clone(), p, session.limits.clone(), photos);
+    // The photo open in the editor (the preview's "Edit photo" opens it).
+    let editing = RwSignal::new(None::<String>);
     view! {
         <EndOnClose sid=sid.clone() />
         <PatientBanner patient=Signal::stored(patient) />
@@ -95,7 +97,8 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
             <UploadList ws />
             <Strip ws />
             <div class="workbench">
-                <Preview ws />
+                <Preview ws editing />
+                <Editor ws editing />
                 <TagPanel ws />
             </div>
             <CommitBar ws />
@@ -185,4 +188,3 @@ fn SessionProblem(error: AppError) -> impl IntoView {
         </section>
     }
 }
-

@@ -1,8 +1,8 @@
 //! Server assembly (ssr only): the service graph, the Axum router and its middleware.
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
+pub mod errors;
 pub mod health;
-pub mod limits;
 pub mod listen;
 pub mod ops;
 pub mod security;
@@ -56,7 +56,15 @@ pub fn router(state: AppState) -> Router {
             version: env!("CARGO_PKG_VERSION").to_string(),
         };
         move || {
-            provide_context(state.clone());
+            // Each domain's service on its own: a server function asks for the one it uses.
+            provide_context(state.sessions.clone());
+            provide_context(state.photos.clone());
+            provide_context(state.handoffs.clone());
+            provide_context(state.renderer.clone());
+            provide_context(state.committer.clone());
+            if let Some(sim) = &state.simulator {
+                provide_context(sim.clone());
+            }
             provide_context(info.clone());
             // The guard's nonce for this request, so Leptos' own scripts carry it.
             let nonce = use_context::<axum::http::request::Parts>()
@@ -73,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/launch", get(crate::launch::server::launch))
+        .route("/launch", get(crate::launch::entry::launch))
         .route(
             "/api/w/{sid}/photos",
             post(crate::staging::server::upload).layer(DefaultBodyLimit::max(
@@ -108,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     };
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
+        .layer(axum::middleware::from_fn(errors::server_fn_status))
         .layer(CatchPanicLayer::custom(telemetry::panic_response))
         .layer(axum::middleware::from_fn_with_state(guard, security::guard));
     telemetry::with_request_tracing(app).with_state(state)
@@ -171,13 +180,17 @@ async fn retention(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        crate::editor::server::forget_renderings();
-        state.launch_limiter.forget_idle();
+        // Each domain forgets what it holds.
+        state.renderer.forget();
+        state.sessions.launch_limiter.forget_idle();
         state.ops_limiter.forget_idle();
-        match state.photos.purge(keep).await {
+        match state.photos.store.purge(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),
             Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+        if let Err(e) = crate::handoff::service::purge(&state.handoffs).await {
+            tracing::error!(error = %e.message, "retention: phone links could not be forgotten");
         }
     }
 }

@@ -14,7 +14,8 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{security::Client, state::AppState};
+use super::state::AppState;
+use crate::infra::http::Client;
 use crate::{alex::AlexError, metadata::codes, nhi::Nhi};
 
 /// The simulator's (and Medtech UAT's) test practice, used when nothing else names a facility.
@@ -64,7 +65,6 @@ fn authorised_to_call_alex(state: &AppState, headers: &HeaderMap, client: Client
     }
     Ok(())
 }
-
 
 #[derive(Deserialize)]
 pub struct TestQuery {

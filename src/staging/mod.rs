@@ -14,8 +14,8 @@ pub mod recheck;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 pub mod tag_panel;
 pub mod ui;
-
-

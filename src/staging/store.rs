@@ -11,14 +11,14 @@ use super::corrupt::CorruptRow;
 use super::recheck::Checked;
 use crate::model::{PhotoState, PhotoView};
 use crate::{
-    launch::server::LaunchSession,
-    metadata::tags::{TagPatch, Tags},
     infra::{
         audit::{Audit, append_audit},
         crypto::{constant_time_eq, sha256_hex},
         db::Db,
         time::{now_secs, taken_words},
     },
+    launch::session::LaunchSession,
+    metadata::tags::{TagPatch, Tags},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +164,6 @@ fn moved(result: (usize, Option<PhotoRecord>)) -> Result<PhotoRecord, StoreError
     }
 }
 
-
 #[derive(Clone)]
 pub struct PhotoStore {
     pub(crate) db: Db,
@@ -213,9 +212,9 @@ impl PhotoStore {
         settings: &crate::config::Settings,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, StoreError> {
-        match settings.blob_store.as_str() {
-            "s3" => Self::s3(db, env),
-            _ => Self::local(db, &settings.data_dir),
+        match settings.blob_store {
+            crate::config::BlobStore::S3 => Self::s3(db, env),
+            crate::config::BlobStore::Local => Self::local(db, &settings.data_dir),
         }
     }
 
@@ -607,9 +606,6 @@ impl PhotoStore {
                 "retention: stored objects no record refers to were deleted"
             );
         }
-        self.db
-            .call(move |c| c.execute("DELETE FROM handoffs WHERE expires_at < ?1", params![now_secs() - 3600]))
-            .await?;
         Ok(due.len())
     }
 

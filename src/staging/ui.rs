@@ -5,11 +5,7 @@ use leptos::prelude::*;
 
 use super::api;
 use crate::model::{PhotoState, PhotoView};
-use crate::{
-    capture::ui::drop_handlers,
-    editor::ui::{EditButton, Editor},
-    ui::workspace::Workspace,
-};
+use crate::{capture::ui::drop_handlers, ui::workspace::Workspace};
 
 /// The badge a thumbnail wears.
 pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
@@ -172,11 +168,11 @@ fn focus_current() {
     }
 }
 
-/// The current photo, large, with zoom and remove.
+/// The current photo, large, with zoom, remove, and "Edit photo" (which opens the editor the page
+/// shows for `editing`).
 #[component]
-pub fn Preview(ws: Workspace) -> impl IntoView {
+pub fn Preview(ws: Workspace, editing: RwSignal<Option<String>>) -> impl IntoView {
     let zoomed = RwSignal::new(false);
-    let editing = RwSignal::new(None::<String>);
     let current = move || {
         let id = ws.current.get()?;
         ws.photos.get().into_iter().find(|p| p.id == id)
@@ -192,7 +188,11 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                     <Show when=move || can_edit>
                         {
                             let id = edit_id.clone();
-                            view! { <EditButton editing id=id.clone() /> }
+                            view! {
+                                <button type="button" class="secondary edit-photo" on:click=move |_| editing.set(Some(id.clone()))>
+                                    "Edit photo"
+                                </button>
+                            }
                         }
                     </Show>
                     <div class="preview-image">
@@ -229,7 +229,6 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                 </figure>
             }
         })}
-        <Editor ws editing />
     }
 }
 

@@ -73,4 +73,3 @@ pub fn PatientBanner(#[prop(into)] patient: Signal<Option<PatientSummary>>) -> i
         </section>
     }
 }
-
