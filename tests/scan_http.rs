@@ -291,7 +291,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
         .transition(
             &session,
             &ids[0],
-            "state = 'staged'",
+            &[PhotoState::Staged],
             PhotoState::Committing,
             "committing",
             None,

@@ -16,8 +16,9 @@ use crate::{
     launch::session::LaunchSession,
     model::PhotoState,
     staging::{
+        record::PhotoRecord,
         service::store_error,
-        store::{PhotoRecord, PhotoStore, StoreError},
+        store::{PhotoStore, StoreError},
     },
 };
 

@@ -15,7 +15,8 @@ use crate::{
     launch::session::LaunchSession,
     staging::{
         corrupt::CorruptRow,
-        store::{PhotoRecord, PhotoStore, StoreError},
+        record::PhotoRecord,
+        store::{PhotoStore, StoreError},
     },
 };
 

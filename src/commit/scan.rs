@@ -25,10 +25,7 @@ use crate::{
         tags::Tags,
     },
     model::PhotoState,
-    staging::{
-        service::store_error,
-        store::{PhotoRecord, StoreError},
-    },
+    staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const TARGET: &str = "scan_pdf";
@@ -137,7 +134,7 @@ pub async fn commit_scan(
             .transition(
                 session,
                 &id,
-                "state IN ('staged', 'failed')",
+                &[PhotoState::Staged, PhotoState::Failed],
                 PhotoState::Committing,
                 "committing",
                 detail,
@@ -199,7 +196,7 @@ async fn release(state: &Committer, session: &LaunchSession, locked: &[PhotoReco
         };
         let _ = state
             .photos
-            .transition(session, &r.id, "state = 'committing'", back, "released", None)
+            .transition(session, &r.id, &[PhotoState::Committing], back, "released", None)
             .await;
     }
 }

@@ -15,10 +15,7 @@ use crate::{
         tags::Tags,
     },
     model::PhotoState,
-    staging::{
-        service::store_error,
-        store::{PhotoRecord, StoreError},
-    },
+    staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
@@ -78,7 +75,7 @@ pub async fn commit_one(
         .transition(
             session,
             id,
-            "state IN ('staged', 'failed')",
+            &[PhotoState::Staged, PhotoState::Failed],
             PhotoState::Committing,
             "committing",
             None,

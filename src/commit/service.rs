@@ -15,7 +15,7 @@ use crate::{
     handoff::service::Handoffs,
     launch::{server::authorise, session::LaunchSession},
     model::PhotoView,
-    staging::{service::Photos, store::PhotoRecord},
+    staging::{record::PhotoRecord, service::Photos},
 };
 
 #[derive(Clone)]

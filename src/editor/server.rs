@@ -23,9 +23,10 @@ use crate::{
     model::PhotoView,
     staging::{
         recheck::RecheckLimits,
+        record::PhotoRecord,
         server::jpeg_response,
         service::{Photos, staged_record, store_error},
-        store::{PhotoRecord, StoreError},
+        store::StoreError,
     },
 };
 

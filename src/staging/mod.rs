@@ -6,11 +6,17 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod changes;
+#[cfg(feature = "ssr")]
 pub mod corrupt;
 #[cfg(feature = "ssr")]
 pub mod gate;
 #[cfg(feature = "ssr")]
 pub mod recheck;
+#[cfg(feature = "ssr")]
+pub mod record;
+#[cfg(feature = "ssr")]
+pub mod retention;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -10,8 +10,8 @@ use axum::{
 
 use super::{
     recheck::{RecheckLimits, recheck},
+    record::PhotoRecord,
     service::{PhotoEvent, Photos, staged_record, store_error},
-    store::PhotoRecord,
 };
 use crate::{
     error::{AppError, ErrorKind},

@@ -9,7 +9,8 @@ use axum::http::HeaderMap;
 
 use super::{
     gate::UploadGate,
-    store::{PhotoRecord, PhotoStore, StoreError},
+    record::PhotoRecord,
+    store::{PhotoStore, StoreError},
 };
 use crate::{
     config::Settings,
