@@ -16,7 +16,7 @@ use super::{
     session::{SessionPatient, short},
 };
 use crate::{
-    alex::{AlexError, client::is_launch_token, fhir::Patient},
+    alex::{AlexError, fhir::Patient, segments::is_launch_token},
     infra::{
         crypto::{random_token, sha256_hex},
         http::Client,
