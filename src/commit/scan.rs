@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use super::{
     documents::{NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
+    plan::{self, DocFacts, PhotoFacts, Step},
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
@@ -68,7 +69,7 @@ pub async fn commit_scan(
     }
 
     // Decide, for every photo asked for, whether it goes into a new document or its document is
-    // resent — refusing the whole request before anything is locked if one cannot go.
+    // resent — refusing the whole request before anything is locked if one cannot go (plan.rs).
     let mut fresh = Vec::new();
     let mut resend = BTreeSet::new();
     for id in ids {
@@ -79,42 +80,29 @@ pub async fn commit_scan(
             .map_err(store_error)?
             .ok_or_else(|| store_error(StoreError::NotFound))?;
         super::server::check_owner(&r, session, patient)?;
-        match r.state {
-            PhotoState::Committed => continue,
-            PhotoState::Committing => {
-                return Err(AppError::new(ErrorKind::Conflict, "A photo is already being sent."));
-            }
-            PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(r.state))),
-            PhotoState::Staged | PhotoState::Failed => {}
+        let photo = PhotoFacts::of(&r);
+        if plan::admit(&photo)?.is_some() {
+            continue;
         }
         super::server::check_tags(state, &r)?;
         let doc = match r.scan_doc.as_deref() {
             Some(d) => state.photos.scan_doc(&session.id, d).await.map_err(store_error)?,
             None => None,
         };
-        if let Some(d) = doc.as_ref().filter(|d| d.state == "sent") {
-            // Its PDF is in Medtech already (the rest is the Media half's, or the record was
-            // interrupted between the two writes): never a second PDF.
-            if r.target.as_deref() != Some(BOTH) {
-                let alex_id = d.alex_id.clone().unwrap_or_default();
+        match plan::route(&photo, doc.as_ref().map(DocFacts::of).as_ref(), resend_unknown)? {
+            Step::Committed | Step::PdfInMedtech => {}
+            Step::Settle { alex_id } => {
                 state
                     .photos
-                    .finish_commit(session, &r, Ok(alex_id), None)
+                    .finish_commit(session, &r, Ok(alex_id.unwrap_or_default()), None)
                     .await
                     .map_err(store_error)?;
             }
-            continue;
-        }
-        if r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
-            if !resend_unknown {
-                return Err(super::server::unknown_outcome());
+            Step::Resend { doc } => {
+                resend.insert(doc);
             }
-            if let Some(d) = doc.filter(|d| d.state == "unknown") {
-                resend.insert(d.id);
-                continue;
-            }
+            Step::Fresh => fresh.push(r),
         }
-        fresh.push(r);
     }
 
     let mut docs = Vec::new();
@@ -129,13 +117,13 @@ pub async fn commit_scan(
     // Lock every photo that will be sent. A photo that cannot be locked stops the commit and
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
-    for id in fresh.iter().map(|r| r.id.clone()).chain(resend_photos.iter().cloned()) {
+    for lock in plan::locks(fresh.iter().map(|r| r.id.as_str()), &resend_photos) {
         let detail = Some(if with_media { BOTH } else { TARGET }.to_string());
         match state
             .photos
             .transition(
                 session,
-                &id,
+                lock.photo,
                 "state IN ('staged', 'failed')",
                 PhotoState::Committing,
                 "committing",
@@ -145,7 +133,7 @@ pub async fn commit_scan(
         {
             Ok(r) => locked.push(r),
             // A photo of a resent document the GP has since removed: it stays removed.
-            Err(StoreError::WrongState(_)) if resend_photos.contains(&id) => {}
+            Err(StoreError::WrongState(_)) if !lock.required => {}
             Err(e) => {
                 release(state, session, &locked).await;
                 return Err(store_error(e));
