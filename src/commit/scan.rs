@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 use super::{
     documents::{NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
+    plan::{self, DocFacts, PhotoFacts, Step},
+    printed::{doc_title, lines},
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
@@ -20,10 +22,6 @@ use crate::{
     error::{AppError, ErrorKind},
     infra::time::taken_words,
     launch::session::LaunchSession,
-    metadata::{
-        codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, VIEWS},
-        tags::Tags,
-    },
     model::PhotoState,
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
@@ -66,7 +64,7 @@ pub async fn commit_scan(
     }
 
     // Decide, for every photo asked for, whether it goes into a new document or its document is
-    // resent — refusing the whole request before anything is locked if one cannot go.
+    // resent — refusing the whole request before anything is locked if one cannot go (plan.rs).
     let mut fresh = Vec::new();
     let mut resend = BTreeSet::new();
     for id in ids {
@@ -77,42 +75,29 @@ pub async fn commit_scan(
             .map_err(store_error)?
             .ok_or_else(|| store_error(StoreError::NotFound))?;
         super::server::check_owner(&r, session, patient)?;
-        match r.state {
-            PhotoState::Committed => continue,
-            PhotoState::Committing => {
-                return Err(AppError::new(ErrorKind::Conflict, "A photo is already being sent."));
-            }
-            PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(r.state))),
-            PhotoState::Staged | PhotoState::Failed => {}
+        let photo = PhotoFacts::of(&r);
+        if plan::admit(&photo)?.is_some() {
+            continue;
         }
         super::server::check_tags(state, &r)?;
         let doc = match r.scan_doc.as_deref() {
             Some(d) => state.photos.scan_doc(&session.id, d).await.map_err(store_error)?,
             None => None,
         };
-        if let Some(d) = doc.as_ref().filter(|d| d.state == "sent") {
-            // Its PDF is in Medtech already (the rest is the Media half's, or the record was
-            // interrupted between the two writes): never a second PDF.
-            if r.target.as_deref() != Some(BOTH) {
-                let alex_id = d.alex_id.clone().unwrap_or_default();
+        match plan::route(&photo, doc.as_ref().map(DocFacts::of).as_ref(), resend_unknown)? {
+            Step::Committed | Step::PdfInMedtech => {}
+            Step::Settle { alex_id } => {
                 state
                     .photos
-                    .finish_commit(session, &r, Ok(alex_id), None)
+                    .finish_commit(session, &r, Ok(alex_id.unwrap_or_default()), None)
                     .await
                     .map_err(store_error)?;
             }
-            continue;
-        }
-        if r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
-            if !resend_unknown {
-                return Err(super::server::unknown_outcome());
+            Step::Resend { doc } => {
+                resend.insert(doc);
             }
-            if let Some(d) = doc.filter(|d| d.state == "unknown") {
-                resend.insert(d.id);
-                continue;
-            }
+            Step::Fresh => fresh.push(r),
         }
-        fresh.push(r);
     }
 
     let mut docs = Vec::new();
@@ -127,13 +112,13 @@ pub async fn commit_scan(
     // Lock every photo that will be sent. A photo that cannot be locked stops the commit and
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
-    for id in fresh.iter().map(|r| r.id.clone()).chain(resend_photos.iter().cloned()) {
+    for lock in plan::locks(fresh.iter().map(|r| r.id.as_str()), &resend_photos) {
         let detail = Some(if with_media { BOTH } else { TARGET }.to_string());
         match state
             .photos
             .transition(
                 session,
-                &id,
+                lock.photo,
                 &[PhotoState::Staged, PhotoState::Failed],
                 PhotoState::Committing,
                 "committing",
@@ -143,7 +128,7 @@ pub async fn commit_scan(
         {
             Ok(r) => locked.push(r),
             // A photo of a resent document the GP has since removed: it stays removed.
-            Err(StoreError::WrongState(_)) if resend_photos.contains(&id) => {}
+            Err(StoreError::WrongState(_)) if !lock.required => {}
             Err(e) => {
                 release(state, session, &locked).await;
                 return Err(store_error(e));
@@ -367,65 +352,4 @@ async fn post(
         }
     }
     Ok(())
-}
-
-/// "Clinical photographs — 23 Nov 2026 10:45" (+ " — part 1 of 2" when split).
-fn doc_title(doc: &ScanDoc) -> String {
-    let mut t = format!("Clinical photographs — {}", taken_words(doc.created_at));
-    if doc.parts > 1 {
-        t.push_str(&format!(" — part {} of {}", doc.part, doc.parts));
-    }
-    t
-}
-
-/// The label/value rows printed under a photo: every tag in words with its code, the
-/// description, when and how it was taken, the consent, and our reference.
-pub fn lines(r: &PhotoRecord, session: &LaunchSession) -> Vec<(String, String)> {
-    let tags: &Tags = &r.tags;
-    let mut out = Vec::new();
-    let coded = |list: &'static [codes::Code], code: Option<&str>, words: Option<String>| {
-        let c = codes::find(list, code?)?;
-        Some(format!(
-            "{} ({} {})",
-            words.unwrap_or_else(|| c.label.to_string()),
-            system_name(c.system),
-            c.code
-        ))
-    };
-    let rows = [
-        (
-            "Body site",
-            coded(BODY_SITES, tags.body_site.as_deref(), tags.site_words()),
-        ),
-        ("Laterality", coded(LATERALITIES, tags.laterality.as_deref(), None)),
-        ("View", coded(VIEWS, tags.view.as_deref(), None)),
-        (
-            "Image type",
-            Tags::label(IMAGE_TYPES, tags.image_type.as_deref()).map(str::to_string),
-        ),
-        ("Description", tags.description.clone().filter(|d| !d.trim().is_empty())),
-    ];
-    for (label, value) in rows {
-        if let Some(v) = value {
-            out.push((label.to_string(), v));
-        }
-    }
-    let how = if r.source == "phone" { "phone" } else { "desktop" };
-    out.push(("Taken".into(), format!("{} ({how})", taken_words(r.taken_at))));
-    if let Ok(Some(edit)) = crate::editor::server::edit_of(r) {
-        out.push(("Edited".into(), format!("in Clinical Images ({})", edit.summary())));
-    }
-    if let Some(words) = session
-        .consent
-        .as_ref()
-        .and_then(|(k, reason)| crate::launch::api::consent_words(k, reason.as_deref()))
-    {
-        out.push(("Consent".into(), words));
-    }
-    out.push(("Reference".into(), r.id.clone()));
-    out
-}
-
-fn system_name(system: &str) -> &'static str {
-    if system == codes::SNOMED { "SNOMED CT" } else { "code" }
 }
