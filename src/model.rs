@@ -39,6 +39,37 @@ impl PartialEq<&str> for CommitTarget {
     }
 }
 
+/// Where a photo's commit went (or is going): a Media, an Inbox-Scan PDF, or both at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoTarget {
+    Media,
+    ScanPdf,
+    Both,
+}
+
+impl PhotoTarget {
+    /// As the `photos.target` column holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoTarget::Media => "media",
+            PhotoTarget::ScanPdf => "scan_pdf",
+            PhotoTarget::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PhotoTarget> {
+        [PhotoTarget::Media, PhotoTarget::ScanPdf, PhotoTarget::Both]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+
+    /// A PDF in the Inbox Scan folder is (part of) it.
+    pub fn has_pdf(self) -> bool {
+        self != PhotoTarget::Media
+    }
+}
+
 /// The deployment's settings the browser needs to prepare and check photos.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientLimits {
@@ -109,8 +140,8 @@ pub struct PhotoView {
     /// The failure's kind (e.g. `unavailable`, `outcome_unknown`).
     pub failure_kind: Option<String>,
     pub alex_id: Option<String>,
-    /// Where it was (or is being) committed: `media` or `scan_pdf`.
-    pub target: Option<String>,
+    /// Where it was (or is being) committed.
+    pub target: Option<PhotoTarget>,
     /// URL of the image as it will be committed (same origin; needs this browser's session
     /// cookie): the original, or the editor's rendering when the photo has an edit.
     pub image_url: String,

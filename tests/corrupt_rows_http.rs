@@ -82,7 +82,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
                 pdf: b"%PDF-1.7\n%%EOF\n".to_vec(),
                 pages: 1,
             }],
-            "scan_pdf",
+            clinical_images::model::PhotoTarget::ScanPdf,
         )
         .await
         .unwrap();

@@ -310,7 +310,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
                 pdf: pdf.clone(),
                 pages: 1,
             }],
-            "scan_pdf",
+            clinical_images::model::PhotoTarget::ScanPdf,
         )
         .await
         .unwrap();

@@ -9,13 +9,12 @@
 
 use crate::{
     error::{AppError, ErrorKind},
-    model::PhotoState,
+    model::{PhotoState, PhotoTarget},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 use super::{
-    documents::ScanDoc,
-    scan::BOTH,
+    documents::{DocState, ScanDoc},
     server::{OUTCOME_UNKNOWN, unknown_outcome},
 };
 
@@ -34,32 +33,7 @@ impl PhotoFacts {
         PhotoFacts {
             state: r.state,
             unknown_outcome: r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN),
-            both: r.target.as_deref() == Some(BOTH),
-        }
-    }
-}
-
-/// Where a recorded document is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocState {
-    /// Recorded (or being resent) and on its way.
-    Sending,
-    /// In Medtech: ALEX answered with its id, or the GP confirmed it is there.
-    Sent,
-    /// ALEX said no: nothing of it is in Medtech.
-    Failed,
-    /// Posted with no answer: it may or may not be in Medtech.
-    Unknown,
-}
-
-impl DocState {
-    /// From the `scan_documents.state` column (anything unrecognised counts as failed).
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "sending" => DocState::Sending,
-            "sent" => DocState::Sent,
-            "unknown" => DocState::Unknown,
-            _ => DocState::Failed,
+            both: r.target == Some(PhotoTarget::Both),
         }
     }
 }
@@ -76,7 +50,7 @@ impl DocFacts {
     pub fn of(d: &ScanDoc) -> Self {
         DocFacts {
             id: d.id.clone(),
-            state: DocState::parse(&d.state),
+            state: d.state,
             alex_id: d.alex_id.clone(),
         }
     }

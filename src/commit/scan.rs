@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::{
-    documents::{NewDoc, Part, ScanDoc},
+    documents::{DocState, NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
     plan::{self, DocFacts, PhotoFacts, Step},
     printed::{doc_title, lines},
@@ -22,13 +22,11 @@ use crate::{
     error::{AppError, ErrorKind},
     infra::time::taken_words,
     launch::session::LaunchSession,
-    model::PhotoState,
+    model::{PhotoState, PhotoTarget},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const TARGET: &str = "scan_pdf";
-/// A photo committed both as a Media and in a Scan PDF.
-pub const BOTH: &str = "both";
 use super::api::SCAN_BATCH;
 
 /// Commits the photos `ids` as Inbox-Scan PDFs — with `with_media`, as the first half of a
@@ -42,6 +40,11 @@ pub async fn commit_scan(
     with_media: bool,
 ) -> Result<Vec<PhotoRecord>, AppError> {
     let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| *x == t);
+    let target = if with_media {
+        PhotoTarget::Both
+    } else {
+        PhotoTarget::ScanPdf
+    };
     if !enabled(TARGET) || (with_media && !enabled("media")) {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
@@ -113,7 +116,7 @@ pub async fn commit_scan(
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
     for lock in plan::locks(fresh.iter().map(|r| r.id.as_str()), &resend_photos) {
-        let detail = Some(if with_media { BOTH } else { TARGET }.to_string());
+        let detail = Some(target.as_str().to_string());
         match state
             .photos
             .transition(
@@ -140,7 +143,7 @@ pub async fn commit_scan(
         match render(state, session, patient, &fresh).await {
             Ok(new_docs) => match state
                 .photos
-                .record_scan_docs(session, &patient.id, new_docs, if with_media { BOTH } else { TARGET })
+                .record_scan_docs(session, &patient.id, new_docs, target)
                 .await
             {
                 Ok(recorded) => docs.extend(recorded),
@@ -251,11 +254,11 @@ async fn post(
     let photos: Vec<&PhotoRecord> = locked.iter().filter(|r| doc.photo_ids.contains(&r.id)).collect();
     let outcome = match state.photos.scan_pdf(doc).await {
         Ok(pdf) => {
-            if doc.state != "sending" {
+            if doc.state != DocState::Sending {
                 // A resend: it is on its way again.
                 state
                     .photos
-                    .set_scan_doc_state(doc, "sending", None, None, None)
+                    .set_scan_doc_state(doc, DocState::Sending, None, None, None)
                     .await
                     .map_err(store_error)?;
             }
@@ -295,7 +298,7 @@ async fn post(
                 .photos
                 .set_scan_doc_state(
                     doc,
-                    "sent",
+                    DocState::Sent,
                     Some(created.id.clone()),
                     Some(created.correlation_id.clone()),
                     None,
@@ -305,7 +308,11 @@ async fn post(
         }
         Err((kind, message)) => {
             tracing::warn!(document = %doc.id, kind = %kind, photos = photos.len(), "scan document commit failed");
-            let doc_state = if kind == OUTCOME_UNKNOWN { "unknown" } else { "failed" };
+            let doc_state = if kind == OUTCOME_UNKNOWN {
+                DocState::Unknown
+            } else {
+                DocState::Failed
+            };
             state
                 .photos
                 .set_scan_doc_state(doc, doc_state, None, None, Some((kind.clone(), message.clone())))
@@ -322,7 +329,7 @@ async fn post(
             .map_err(store_error)?
             .unwrap_or_else(|| r.clone());
         match &outcome {
-            Ok(created) if r.target.as_deref() == Some(BOTH) => {
+            Ok(created) if r.target == Some(PhotoTarget::Both) => {
                 let part = Part::Scan {
                     complete: r.alex_id.is_some(),
                 };

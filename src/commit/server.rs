@@ -14,7 +14,7 @@ use crate::{
         codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, SNOMED, VIEWS},
         tags::Tags,
     },
-    model::PhotoState,
+    model::{PhotoState, PhotoTarget},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
@@ -45,7 +45,7 @@ pub async fn commit_one(
         PhotoState::Staged | PhotoState::Failed => {}
     }
     check_tags(state, &record)?;
-    let both = record.target.as_deref() == Some(super::scan::BOTH);
+    let both = record.target == Some(PhotoTarget::Both);
     if both && record.alex_id.is_some() {
         // Its Media is in Medtech already; only the PDF half is still to go.
         return Ok(record);
@@ -60,10 +60,10 @@ pub async fn commit_one(
                 .scan_doc(&session.id, doc)
                 .await
                 .map_err(store_error)?
-                .is_some_and(|d| d.state == "unknown"),
+                .is_some_and(|d| d.state == super::documents::DocState::Unknown),
             None => false,
         };
-        if record.target.as_deref() == Some(super::scan::TARGET) || (both && pdf_unknown) {
+        if record.target == Some(PhotoTarget::ScanPdf) || (both && pdf_unknown) {
             return Err(AppError::new(
                 ErrorKind::Conflict,
                 "This photo went in a PDF whose arrival Medtech did not confirm: send that PDF again instead.",
@@ -96,7 +96,7 @@ pub async fn commit_one(
     if !both {
         state
             .photos
-            .set_target(&session.id, id, "media")
+            .set_target(&session.id, id, PhotoTarget::Media)
             .await
             .map_err(store_error)?;
     }

@@ -56,8 +56,10 @@ fn by_target(ws: &Workspace, photos: Vec<PhotoView>, chosen: &str) -> Vec<(Strin
     let enabled = offered(ws);
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for p in photos {
+        // The UI's choices are the targets' words (radio values).
         let target = p
             .target
+            .map(|t| t.as_str().to_string())
             .filter(|t| enabled.contains(t))
             .unwrap_or_else(|| chosen.to_string());
         match groups.iter_mut().find(|(t, _)| *t == target) {
@@ -271,7 +273,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                 {
                     let id = p.id.clone();
                     let saved_id = p.id.clone();
-                    let to = p.target.clone().unwrap_or_else(|| MEDIA.to_string());
+                    let to = p.target.map_or(MEDIA, |t| t.as_str()).to_string();
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}

@@ -7,7 +7,7 @@ use super::{corrupt::CorruptRow, store::StoreError};
 use crate::{
     infra::{audit::Audit, time::taken_words},
     metadata::tags::Tags,
-    model::{PhotoState, PhotoView},
+    model::{PhotoState, PhotoTarget, PhotoView},
 };
 
 /// One photo's record.
@@ -32,7 +32,7 @@ pub struct PhotoRecord {
     /// The editor's saved operations (JSON of `editor::ops::Edit`); `None` = unedited.
     pub edit: Option<String>,
     /// Where the last commit attempt went: `media` or `scan_pdf`.
-    pub target: Option<String>,
+    pub target: Option<PhotoTarget>,
     /// The Inbox-Scan document this photo was last sent in.
     pub scan_doc: Option<String>,
 }
@@ -47,6 +47,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let state = PhotoState::parse(&state).ok_or_else(|| corrupt(4, "state"))?;
     let tags: String = r.get(12)?;
     let tags = serde_json::from_str(&tags).map_err(|_| corrupt(12, "tags"))?;
+    let target = match r.get::<_, Option<String>>(17)? {
+        Some(t) => Some(PhotoTarget::parse(&t).ok_or_else(|| corrupt(17, "target"))?),
+        None => None,
+    };
     Ok(PhotoRecord {
         session_id: r.get(1)?,
         facility: r.get(2)?,
@@ -64,7 +68,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         failure_kind: r.get(14)?,
         failure: r.get(15)?,
         edit: r.get(16)?,
-        target: r.get(17)?,
+        target,
         scan_doc: r.get(18)?,
         id,
     })
