@@ -63,7 +63,7 @@ mod defaults {
         300
     }
     pub fn launch_limit_per_address() -> u32 {
-        30
+        120
     }
     pub fn header_read_timeout_seconds() -> u64 {
         10

@@ -124,6 +124,26 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// A page's data whose failure is also the page's HTTP status (404, 410, …). The status is set the
+/// moment the data is known — inside the resource, before a blocking resource lets the page's head
+/// go out — so it never races the rendering.
+pub fn with_page_status<T>(
+    data: impl std::future::Future<Output = Result<T, AppError>>,
+) -> impl std::future::Future<Output = Result<T, AppError>> {
+    #[cfg(feature = "ssr")]
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+    async move {
+        let result = data.await;
+        #[cfg(feature = "ssr")]
+        if let (Err(e), Some(response)) = (&result, &response)
+            && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
+        {
+            response.set_status(code);
+        }
+        result
+    }
+}
+
 /// Sets the HTTP status of the response being rendered (page or server function) from an error.
 #[cfg(feature = "ssr")]
 pub fn set_response_status(e: &AppError) {

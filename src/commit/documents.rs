@@ -315,7 +315,7 @@ impl PhotoStore {
     }
 
     /// Retention: stored PDFs older than the cutoff are deleted (they carry the patient's identity).
-    pub(crate) async fn purge_scan_docs(&self, cutoff: i64) -> Result<usize, StoreError> {
+    pub async fn purge_scan_docs(&self, cutoff: i64) -> Result<usize, StoreError> {
         let due: Vec<(String, String)> = self
             .db
             .call(move |c| {

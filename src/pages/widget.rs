@@ -8,7 +8,7 @@ use crate::{
     capture::ui::{AddPhotos, UploadList},
     commit::ui::CommitBar,
     editor::ui::Editor,
-    error::{AppError, ErrorKind},
+    error::{AppError, ErrorKind, with_page_status},
     handoff::desktop::{LiveFeed, PhonePanel},
     launch::api::{SessionView, get_session, record_consent},
     model::PhotoView,
@@ -51,8 +51,8 @@ fn EndOnClose(sid: String) -> impl IntoView {
 pub fn WidgetPage() -> impl IntoView {
     let params = use_params_map();
     let sid = move || params.read().get("sid").unwrap_or_default();
-    let session = Resource::new_blocking(sid, get_session);
-    let photos = Resource::new_blocking(sid, list_photos);
+    let session = Resource::new_blocking(sid, |s| with_page_status(get_session(s)));
+    let photos = Resource::new_blocking(sid, |s| with_page_status(list_photos(s)));
     view! {
         <Frame>
             <Suspense fallback=|| view! { <p class="loading">"Loading the patient…"</p> }>

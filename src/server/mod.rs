@@ -190,6 +190,10 @@ async fn retention(state: AppState) {
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),
             Err(e) => tracing::error!(error = %e, "retention purge failed"),
         }
+        let cutoff = crate::infra::time::now_secs() - keep;
+        if let Err(e) = state.committer.photos.purge_scan_docs(cutoff).await {
+            tracing::error!(error = %e, "retention: Scan documents could not be purged");
+        }
         if let Err(e) = crate::handoff::service::purge(&state.handoffs).await {
             tracing::error!(error = %e.message, "retention: phone links could not be forgotten");
         }

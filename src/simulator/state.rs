@@ -96,3 +96,41 @@ impl std::fmt::Display for DroppedByFault {
 }
 
 impl std::error::Error for DroppedByFault {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(n: usize) -> Received {
+        Received {
+            resource_type: "Media".into(),
+            id: Some(n.to_string()),
+            status: 201,
+            facility: "F2N060-E".into(),
+            correlation_id: None,
+            resource: serde_json::json!({ "n": n }),
+            at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn what_the_simulator_keeps_is_bounded_and_the_oldest_goes_first() {
+        let mut log = ReceivedLog::default();
+        for n in 0..ReceivedLog::MAX_ITEMS + 5 {
+            log.push(received(n));
+        }
+        let all = log.all();
+        assert_eq!(all.len(), ReceivedLog::MAX_ITEMS);
+        assert_eq!(all[0].id.as_deref(), Some("5"), "the five oldest were forgotten");
+        let mut log = ReceivedLog::default();
+        let big = serde_json::Value::String("x".repeat(ReceivedLog::MAX_BYTES / 3));
+        for _ in 0..4 {
+            log.push(Received {
+                resource: big.clone(),
+                ..received(0)
+            });
+        }
+        assert!(log.all().len() <= 2, "bytes are bounded too");
+        assert!(log.bytes <= ReceivedLog::MAX_BYTES);
+    }
+}

@@ -45,7 +45,6 @@ impl PhotoStore {
                 })
                 .await?;
         }
-        self.purge_scan_docs(cutoff).await?;
         let orphans = self.sweep_orphans(cutoff).await?;
         if orphans > 0 {
             tracing::warn!(
