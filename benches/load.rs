@@ -147,27 +147,36 @@ impl Server {
 
     async fn upload(&self, (sid, cookie): &(String, String), photo: Vec<u8>) -> (u16, Value, Duration) {
         let id = uuid::Uuid::new_v4().to_string();
-        let form = reqwest::multipart::Form::new().text("id", id).part(
-            "photo",
-            reqwest::multipart::Part::bytes(photo)
-                .file_name("p.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
         let started = Instant::now();
-        let res = self
-            .http
-            .post(format!("{}/api/w/{sid}/photos", self.base))
-            .header("cookie", cookie)
-            .multipart(form)
-            .send()
-            .await;
-        match res {
-            Ok(r) => {
-                let status = r.status().as_u16();
-                (status, r.json().await.unwrap_or(Value::Null), started.elapsed())
+        // As the browser does: a 503 "busy" (the server's memory budget is full) is tried again
+        // after 2, 4, 8, 16, 16, … seconds, up to 8 times; the time counted includes the waits.
+        let mut attempt = 0u32;
+        loop {
+            let form = reqwest::multipart::Form::new().text("id", id.clone()).part(
+                "photo",
+                reqwest::multipart::Part::bytes(photo.clone())
+                    .file_name("p.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
+            let res = self
+                .http
+                .post(format!("{}/api/w/{sid}/photos", self.base))
+                .header("cookie", cookie)
+                .multipart(form)
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status().as_u16() == 503 && attempt < 8 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(1 << attempt.min(4))).await;
+                }
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    return (status, r.json().await.unwrap_or(Value::Null), started.elapsed());
+                }
+                Err(_) => return (0, Value::Null, started.elapsed()),
             }
-            Err(_) => (0, Value::Null, started.elapsed()),
         }
     }
 

@@ -6,35 +6,17 @@ use leptos_router::{
     ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
-use serde::{Deserialize, Serialize};
 
 use crate::{
     handoff::mobile::{CodeEntryPage, MobilePage},
-    launch::{
-        page::{ProblemPage, WidgetPage},
-        sim::SimLaunchPage,
+    launch::{page::ProblemPage, sim::SimLaunchPage},
+    pages::widget::WidgetPage,
+    ui::{
+        frame::{PRODUCT_NAME, get_app_info},
+        home::HomePage,
+        not_found::NotFound,
     },
-    ui::{home::HomePage, not_found::NotFound},
 };
-
-pub const PRODUCT_NAME: &str = "Clinical Images";
-
-/// What every page needs to know about how this server is connected.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AppInfo {
-    /// True when no ALEX credentials are configured and the embedded simulator stands in.
-    pub simulator: bool,
-    pub version: String,
-}
-
-#[server(prefix = "/api", endpoint = "app_info")]
-pub async fn get_app_info() -> Result<AppInfo, ServerFnError> {
-    let state = crate::server::state::app_state()?;
-    Ok(AppInfo {
-        simulator: state.simulator.is_some(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    })
-}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -2,13 +2,15 @@
 //! overridable by an `APP_<KEY>` environment variable. Secrets never live here (see `alex::config`).
 
 use serde::Deserialize;
+
+pub use crate::model::CommitTarget;
 use std::{collections::BTreeMap, path::PathBuf};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub data_dir: PathBuf,
-    pub blob_store: String,
+    pub blob_store: BlobStore,
     #[serde(default)]
     pub log_format: LogFormat,
     pub alex_environment: String,
@@ -20,11 +22,11 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub max_image_pixels: u64,
     pub required_fields: Vec<String>,
-    pub consent: String,
+    pub consent: Consent,
     pub phone_handoff: bool,
-    pub commit_targets: Vec<String>,
+    pub commit_targets: Vec<CommitTarget>,
     /// Inbox-Scan PDF layout: "page_per_photo" or "contact_sheet".
-    pub scan_layout: String,
+    pub scan_layout: ScanLayout,
     /// Largest Inbox-Scan PDF (bytes); more photos than fit are split across documents.
     pub scan_max_bytes: u64,
     pub public_url: String,
@@ -61,7 +63,7 @@ mod defaults {
         300
     }
     pub fn launch_limit_per_address() -> u32 {
-        30
+        120
     }
     pub fn header_read_timeout_seconds() -> u64 {
         10
@@ -75,6 +77,34 @@ mod defaults {
     pub fn decode_budget_mib() -> u64 {
         168
     }
+}
+
+/// Where staged images are kept.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BlobStore {
+    /// `{data_dir}/blobs` on the local disk.
+    Local,
+    /// An S3-compatible bucket (`S3_*` variables).
+    S3,
+}
+
+/// Whether the patient's consent is recorded before the first photo of a session.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    Required,
+    Off,
+}
+
+/// How an Inbox-Scan PDF lays out its photos.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanLayout {
+    /// Each photo as large as fits, its tags below.
+    PagePerPhoto,
+    /// Four photos a page.
+    ContactSheet,
 }
 
 /// Non-secret defaults of one named ALEX environment (UAT, production).
@@ -163,29 +193,12 @@ impl Settings {
                 "required_fields: unknown field {f:?} (known: {FIELDS:?})"
             )));
         }
-        if !["local", "s3"].contains(&self.blob_store.as_str()) {
-            return Err(ConfigError::Invalid(format!(
-                "blob_store must be \"local\" or \"s3\", not {:?}",
-                self.blob_store
-            )));
-        }
-        if !["required", "off"].contains(&self.consent.as_str()) {
-            return Err(ConfigError::Invalid(format!(
-                "consent must be \"required\" or \"off\", not {:?}",
-                self.consent
-            )));
-        }
-        const TARGETS: [&str; 2] = ["media", "scan_pdf"];
-        if self.commit_targets.is_empty() || self.commit_targets.iter().any(|t| !TARGETS.contains(&t.as_str())) {
-            return Err(ConfigError::Invalid(format!(
-                "commit_targets must be a non-empty subset of {TARGETS:?}"
-            )));
-        }
-        if !["page_per_photo", "contact_sheet"].contains(&self.scan_layout.as_str()) {
-            return Err(ConfigError::Invalid(format!(
-                "scan_layout must be \"page_per_photo\" or \"contact_sheet\", not {:?}",
-                self.scan_layout
-            )));
+        // blob_store, consent, scan_layout and each commit target are enums: serde refuses any
+        // other word, naming the ones it takes.
+        if self.commit_targets.is_empty() {
+            return Err(ConfigError::Invalid(
+                "commit_targets must name at least one of \"media\", \"scan_pdf\"".into(),
+            ));
         }
         // ALEX takes at most 8 MB per Scan document; a PDF must also hold at least one photo.
         if self.scan_max_bytes > 8_000_000 || self.scan_max_bytes < 2 * self.max_image_bytes {

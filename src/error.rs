@@ -124,15 +124,23 @@ impl FromServerFnError for AppError {
     }
 }
 
-#[cfg(feature = "ssr")]
-impl From<crate::alex::AlexError> for AppError {
-    fn from(e: crate::alex::AlexError) -> Self {
-        let kind = if e.is_transient() {
-            ErrorKind::MedtechUnavailable
-        } else {
-            ErrorKind::Medtech
-        };
-        AppError::new(kind, e.gp_message())
+/// A page's data whose failure is also the page's HTTP status (404, 410, …). The status is set the
+/// moment the data is known — inside the resource, before a blocking resource lets the page's head
+/// go out — so it never races the rendering.
+pub fn with_page_status<T>(
+    data: impl std::future::Future<Output = Result<T, AppError>>,
+) -> impl std::future::Future<Output = Result<T, AppError>> {
+    #[cfg(feature = "ssr")]
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+    async move {
+        let result = data.await;
+        #[cfg(feature = "ssr")]
+        if let (Err(e), Some(response)) = (&result, &response)
+            && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
+        {
+            response.set_status(code);
+        }
+        result
     }
 }
 
@@ -144,11 +152,4 @@ pub fn set_response_status(e: &AppError) {
     {
         resp.set_status(code);
     }
-}
-
-/// Sets the HTTP status of the current server-function response from an error, and returns it.
-#[cfg(feature = "ssr")]
-pub fn with_status(e: AppError) -> AppError {
-    set_response_status(&e);
-    e
 }

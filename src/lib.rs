@@ -12,9 +12,12 @@ pub mod commit;
 pub mod editor;
 pub mod error;
 pub mod handoff;
+pub mod imaging;
 pub mod launch;
 pub mod metadata;
+pub mod model;
 pub mod nhi;
+pub mod pages;
 pub mod staging;
 pub mod ui;
 
@@ -23,6 +26,8 @@ pub mod config;
 /// `clinical-images check`: the operator's preflight of an ALEX configuration (ssr only).
 #[cfg(feature = "ssr")]
 pub mod preflight;
+#[cfg(feature = "ssr")]
+pub mod infra;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -27,7 +27,7 @@ async fn a_photo_row_with_an_unknown_state_or_unreadable_tags_is_refused() {
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let ids = app::stage_ready(&srv, &d, 1).await;
     let id = ids[0].clone();
-    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
+    let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
 
     let unreadable = [
         ("state", format!("committed-by {SECRET}")),
@@ -43,7 +43,14 @@ async fn a_photo_row_with_an_unknown_state_or_unreadable_tags_is_refused() {
         let (status, _) = app::commit(&srv, &d, &id).await;
         assert_eq!(status, 500, "never sent on a guessed state or tags");
         // What the log says: the row and the column, not the content.
-        let e = srv.state.photos.get(&session.id, &id).await.unwrap_err().to_string();
+        let e = srv
+            .state
+            .photos
+            .store
+            .get(&session.id, &id)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(&id) && e.contains(column), "{e}");
         assert!(!e.contains(SECRET) && !e.contains("Jane"), "{e}");
         // Put the column back for the next case.
@@ -61,10 +68,11 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
     let srv = app::start(&[]).await;
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let ids = app::stage_ready(&srv, &d, 1).await;
-    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
+    let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
     let doc_id = uuid::Uuid::new_v4().to_string();
     srv.state
         .photos
+        .store
         .record_scan_docs(
             &session,
             &d.patient_id,
@@ -74,7 +82,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
                 pdf: b"%PDF-1.7\n%%EOF\n".to_vec(),
                 pages: 1,
             }],
-            "scan_pdf",
+            clinical_images::model::PhotoTarget::ScanPdf,
         )
         .await
         .unwrap();
@@ -92,6 +100,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
     let e = srv
         .state
         .photos
+        .store
         .scan_doc(&session.id, &doc_id)
         .await
         .unwrap_err()

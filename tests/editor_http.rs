@@ -24,7 +24,7 @@ async fn save(srv: &clinical_images::server::Running, d: &Desktop, id: &str, edi
 }
 
 fn sha(bytes: &[u8]) -> String {
-    clinical_images::alex::write::sha256_hex(bytes)
+    clinical_images::infra::crypto::sha256_hex(bytes)
 }
 
 #[tokio::test]
@@ -41,7 +41,7 @@ async fn an_edit_is_saved_rendered_and_committed_exactly_as_shown() {
     let (status, v) = app::upload_desktop(&srv, &d, &fields, app::jpeg(400, 300)).await;
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string(); // minted by the server
-    let original = srv.state.photos.get(&d.sid, &id).await.unwrap().unwrap().sha256;
+    let original = srv.state.photos.store.get(&d.sid, &id).await.unwrap().unwrap().sha256;
 
     // A crop too small to keep is refused in words, and nothing is saved.
     let tiny = json!({ "ops": [{ "op": "crop", "x": 0.0, "y": 0.0, "w": 0.01, "h": 1.0 }] });
@@ -93,7 +93,7 @@ async fn an_edit_is_saved_rendered_and_committed_exactly_as_shown() {
         .unwrap();
     assert_eq!(details, ["3 operations: crop, rotate, arrow"]);
     assert_eq!(
-        srv.state.photos.get(&d.sid, &id).await.unwrap().unwrap().sha256,
+        srv.state.photos.store.get(&d.sid, &id).await.unwrap().unwrap().sha256,
         original
     );
 
@@ -152,7 +152,7 @@ async fn reset_to_original_serves_the_staged_image_again() {
     let (status, got) = app::call(&srv, &d, "photos/edit/get", &[("sid", &d.sid), ("id", &id)]).await;
     assert_eq!((status, got), (200, Value::Null));
     // With no edit, /rendered is the staged JPEG itself.
-    let staged = srv.state.photos.get(&d.sid, &id).await.unwrap().unwrap();
+    let staged = srv.state.photos.store.get(&d.sid, &id).await.unwrap().unwrap();
     let res = app::http()
         .get(app::url(&srv, &format!("/api/w/{}/photos/{id}/rendered", d.sid)))
         .header("cookie", &d.cookie)

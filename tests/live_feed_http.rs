@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use clinical_images::{launch::server::load_live, staging::server::PhotoEvent};
+use clinical_images::{launch::server::load_live, staging::service::PhotoEvent};
 use support::app;
 
 const UAT: &str = "F2N060-E";
@@ -35,8 +35,8 @@ async fn a_lagged_subscriber_is_told_to_resync_and_keeps_receiving() {
     let (status, v) = app::upload_desktop(&srv, &d, &[("id", id.as_str())], app::jpeg(320, 240)).await;
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string(); // minted by the server
-    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
-    let record = srv.state.photos.get(&session.id, &id).await.unwrap().unwrap();
+    let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
+    let record = srv.state.photos.store.get(&session.id, &id).await.unwrap().unwrap();
 
     let mut res = app::http()
         .get(app::url(&srv, &format!("/api/w/{}/events", d.sid)))
@@ -53,13 +53,13 @@ async fn a_lagged_subscriber_is_told_to_resync_and_keeps_receiving() {
         record: record.clone(),
     };
     for _ in 0..1000 {
-        let _ = srv.state.events.send(event.clone());
+        let _ = srv.state.photos.events.send(event.clone());
     }
     let seen = read_until(&mut res, "event: resync").await;
     assert!(seen.contains("event: resync"), "a lagged stream says so: {seen:?}");
 
     // And the feed goes on.
-    let _ = srv.state.events.send(event.clone());
+    let _ = srv.state.photos.events.send(event.clone());
     let after = read_until(&mut res, "event: photo").await;
     assert!(after.contains("event: photo"), "{after:?}");
     drop(res);

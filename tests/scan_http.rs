@@ -279,19 +279,19 @@ async fn a_failed_document_is_retried_once_and_an_unknown_one_is_resent_as_itsel
 
 #[tokio::test]
 async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_itself() {
-    use clinical_images::{commit::documents::NewDoc, launch::server::load_live, staging::PhotoState};
+    use clinical_images::{commit::documents::NewDoc, launch::server::load_live, model::PhotoState};
     let dir = app::tempdir();
     let srv = app::start_with(&[("APP_DATA_DIR", &dir)], &[("OPS_TOKEN", "ops")]).await;
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     let ids = staged(&srv, &d, vec![app::jpeg(320, 240)]).await;
     // The state a crash mid-POST leaves: the photo locked, its document recorded as `sending`.
-    let (_, session) = load_live(&srv.state, &d.sid).await.unwrap();
-    let photos = &srv.state.photos;
+    let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
+    let photos = &srv.state.photos.store;
     photos
         .transition(
             &session,
             &ids[0],
-            "state = 'staged'",
+            &[PhotoState::Staged],
             PhotoState::Committing,
             "committing",
             None,
@@ -310,7 +310,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
                 pdf: pdf.clone(),
                 pages: 1,
             }],
-            "scan_pdf",
+            clinical_images::model::PhotoTarget::ScanPdf,
         )
         .await
         .unwrap();

@@ -168,6 +168,7 @@ async fn objects_no_record_refers_to_are_deleted_by_retention() {
     let swept = srv
         .state
         .photos
+        .store
         .sweep_orphans(chrono::Utc::now().timestamp() - 24 * 3600)
         .await
         .unwrap();

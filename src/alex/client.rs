@@ -1,6 +1,7 @@
 //! The ALEX FHIR client: headers, timeouts, token renewal on 401, bounded retries of transient
 //! faults, and the operations the product uses. All of ALEX's quirks live in this folder.
 
+use super::segments::{launch_segment, segment};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -360,42 +361,6 @@ fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, AlexError> {
     })
 }
 
-/// One URL path segment from outside input: only URL-safe characters pass.
-/// An id or resource type as one path segment: FHIR id characters only, never `.`/`..`.
-fn segment(s: &str) -> Result<&str, AlexError> {
-    let ok = !s.is_empty()
-        && s.len() <= 4096
-        && !s.bytes().all(|b| b == b'.')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok { Ok(s) } else { Err(unsafe_segment()) }
-}
-
-fn unsafe_segment() -> AlexError {
-    AlexError::Unexpected {
-        status: 0,
-        detail: "unsafe path segment".into(),
-    }
-}
-
-/// A launch `context` or `signature` as a path segment: only in their real shape (base64 or
-/// base64url, at most 4 KiB), with `+`, `/` and `=` percent-encoded, so nothing a caller sends
-/// can add a segment or climb out of the decode path (`.`, `..` and `%` are never accepted).
-fn launch_segment(s: &str) -> Result<String, AlexError> {
-    if !is_launch_token(s) {
-        return Err(unsafe_segment());
-    }
-    Ok(s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"))
-}
-
-/// The shape of a launch `context` or `signature`: base64 or base64url text, at most 4 KiB.
-pub fn is_launch_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 4096
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
-}
-
 /// The URL as it may be logged: path only (queries carry NHIs), launch tokens elided.
 fn loggable(url: &str) -> String {
     let path = reqwest::Url::parse(url)
@@ -408,53 +373,5 @@ fn loggable(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_come_out_of_alex_locations() {
-        assert_eq!(
-            id_from_location("https://x/fhir/Media/abc/_history/1", "Media").as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            id_from_location("https://x/FHIR/Media/abc", "Media").as_deref(),
-            Some("abc")
-        );
-        assert_eq!(id_from_location("https://x/fhir/Other/abc", "Media"), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy::default();
-        for r in 0..20 {
-            let d = backoff(&p, r);
-            assert!(d <= p.max_delay, "{d:?}");
-            assert!(d >= p.base_delay.saturating_mul(1 << r.min(16)).min(p.max_delay) / 2);
-        }
-    }
-
-    #[test]
-    fn logged_urls_carry_no_query_or_launch_token() {
-        assert_eq!(
-            loggable("https://a/FHIR/Patient?identifier=x%7CZZZ0016"),
-            "/FHIR/Patient"
-        );
-        assert_eq!(
-            loggable("https://a/vendorforms/api/getlaunchcontextstring/c/s"),
-            "/vendorforms/api/getlaunchcontextstring/…"
-        );
-    }
-
-    #[test]
-    fn path_segments_from_outside_are_checked() {
-        assert!(segment("0123abcd").is_ok());
-        assert!(segment("../Patient").is_err());
-        assert!(segment("a/b").is_err());
-        assert!(segment("").is_err());
-        assert!(segment("..").is_err() && segment(".").is_err());
-        assert!(launch_segment("..").is_err() && launch_segment("a%2F..").is_err() && launch_segment("a.b").is_err());
-        assert_eq!(launch_segment("ab+c/d==").unwrap(), "ab%2Bc%2Fd%3D%3D");
-        assert_eq!(launch_segment("ab-c_d").unwrap(), "ab-c_d");
-    }
-}
+#[path = "client_tests.rs"]
+mod tests;

@@ -317,3 +317,15 @@ pub fn scrub(text: &str) -> String {
 #[cfg(test)]
 #[path = "error_tests.rs"]
 mod tests;
+
+impl From<AlexError> for crate::error::AppError {
+    fn from(e: AlexError) -> Self {
+        use crate::error::{AppError, ErrorKind};
+        let kind = if e.is_transient() {
+            ErrorKind::MedtechUnavailable
+        } else {
+            ErrorKind::Medtech
+        };
+        AppError::new(kind, e.gp_message())
+    }
+}

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod fhir;
 pub mod r4;
+pub mod segments;
 pub mod token;
 pub mod write;
 

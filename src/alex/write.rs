@@ -38,9 +38,6 @@ fn sha1_digest(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// SHA-256 of bytes, lower-case hex (audit trail, de-duplication).
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
-}
 
 /// Everything a photo's Media needs, already in words and codes.
 pub struct MediaInput<'a> {

@@ -13,7 +13,7 @@ use web_sys::{Blob, File, FileList, FormData, ProgressEvent, XmlHttpRequest};
 use super::prepare::prepare;
 use crate::{
     error::{AppError, ErrorKind},
-    staging::PhotoView,
+    model::PhotoView,
     ui::workspace::{Upload, UploadStatus, Workspace},
 };
 

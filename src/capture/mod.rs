@@ -3,8 +3,6 @@
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
-pub mod integrity;
 #[cfg(feature = "hydrate")]
 pub mod prepare;
-pub mod rules;
 pub mod ui;

@@ -18,8 +18,8 @@ use web_sys::{
     ImageEncodeOptions, ImageOrientation, OffscreenCanvas, OffscreenCanvasRenderingContext2d, Url,
 };
 
-use super::integrity::{Damage, check_whole};
-use super::rules::{MIN_LONG_EDGE, QUALITY_LADDER, SHRINK, Sniffed, rejection, sniff, target_size};
+use crate::imaging::integrity::{Damage, check_whole};
+use crate::imaging::rules::{MIN_LONG_EDGE, QUALITY_LADDER, SHRINK, Sniffed, rejection, sniff, target_size};
 
 /// A photo ready to upload.
 pub struct Prepared {

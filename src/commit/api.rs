@@ -1,49 +1,24 @@
-//! The commit server function: one photo per call, so the page shows per-photo progress.
+//! The commit server functions (one-line adapters over the commit service): one photo per call,
+//! so the page shows per-photo progress.
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, staging::PhotoView};
+use crate::{error::AppError, model::PhotoView};
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        error::{AppError, with_status},
-        launch::server::{LaunchSession, authorise},
-        server::state::{AppState, app_state},
-        staging::{PhotoView, store::PhotoRecord},
-    };
-
-    /// The app and the launch session `sid`, if this browser opened it.
-    pub async fn authorised(sid: &str) -> Result<(AppState, LaunchSession), AppError> {
-        let state = app_state().map_err(|_| AppError::internal())?;
-        let session = authorise(&state, sid).await.map_err(with_status)?;
-        Ok((state, session))
-    }
-
-    /// The photos a call touched, as the page shows them (or its error, with its status).
-    pub fn views(
-        state: &AppState,
-        sid: &str,
-        records: Result<Vec<PhotoRecord>, AppError>,
-    ) -> Result<Vec<PhotoView>, AppError> {
-        let records = records.map_err(with_status)?;
-        Ok(records
-            .iter()
-            .map(|r| r.view(&state.settings.required_fields, sid))
-            .collect())
-    }
-}
+use crate::{
+    commit::service::Committer,
+    infra::http::{request_headers, service},
+};
 
 /// Sends one photo to Medtech as a FHIR Media. Committed photos are answered as they are
 /// (never sent twice). A photo whose last attempt had an unknown outcome is only sent again
 /// with `resend_unknown`, after the GP has checked Medtech.
 #[server(prefix = "/api", endpoint = "photos/commit")]
 pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Result<PhotoView, AppError> {
-    let (state, session) = ssr::authorised(&sid).await?;
-    super::server::commit_one(&state, &session, &id, resend_unknown)
+    service::<Committer>()?
+        .commit_photo(&sid, &request_headers()?, &id, resend_unknown)
         .await
-        .map(|r| r.view(&state.settings.required_fields, &sid))
-        .map_err(crate::error::with_status)
 }
 
 /// Most photos one Scan request takes (they are all held in memory while the PDFs are made);
@@ -60,9 +35,9 @@ pub async fn commit_scan(
     resend_unknown: bool,
     with_media: bool,
 ) -> Result<Vec<PhotoView>, AppError> {
-    let (state, session) = ssr::authorised(&sid).await?;
-    let records = super::scan::commit_scan(&state, &session, &ids, resend_unknown, with_media).await;
-    ssr::views(&state, &sid, records)
+    service::<Committer>()?
+        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, with_media)
+        .await
 }
 
 /// "It is in Medtech — mark as saved": after an unknown outcome the GP checked Medtech and found
@@ -70,7 +45,7 @@ pub async fn commit_scan(
 /// never sent again. Answers every photo touched (all of a confirmed Inbox-Scan document's).
 #[server(prefix = "/api", endpoint = "photos/confirm-in-medtech")]
 pub async fn confirm_in_medtech(sid: String, id: String) -> Result<Vec<PhotoView>, AppError> {
-    let (state, session) = ssr::authorised(&sid).await?;
-    let records = super::confirm::confirm_in_medtech(&state, &session, &id).await;
-    ssr::views(&state, &sid, records)
+    service::<Committer>()?
+        .confirm_in_medtech(&sid, &request_headers()?, &id)
+        .await
 }

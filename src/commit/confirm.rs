@@ -5,18 +5,19 @@
 use rusqlite::params;
 
 use super::{
-    documents::ScanDoc,
-    scan::BOTH,
+    documents::{DocState, ScanDoc},
     server::{OUTCOME_UNKNOWN, check_owner},
 };
 use crate::{
+    commit::service::Committer,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
-    server::{db::now_secs, state::AppState},
+    infra::{audit::append_audit, time::now_secs},
+    launch::session::LaunchSession,
+    model::{PhotoState, PhotoTarget},
     staging::{
-        PhotoState,
-        server::store_error,
-        store::{PhotoRecord, PhotoStore, StoreError, append_audit},
+        record::PhotoRecord,
+        service::store_error,
+        store::{PhotoStore, StoreError},
     },
 };
 
@@ -64,7 +65,7 @@ fn conflict(message: &str) -> AppError {
 /// The GP says photo `id` is in Medtech. When its Inbox-Scan PDF was the unknown part, the
 /// whole document is confirmed, so every photo in it is answered.
 pub async fn confirm_in_medtech(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     id: &str,
 ) -> Result<Vec<PhotoRecord>, AppError> {
@@ -85,24 +86,24 @@ pub async fn confirm_in_medtech(
         ));
     }
     let doc: Option<ScanDoc> = match record.scan_doc.as_deref() {
-        Some(d) if record.target.as_deref().is_some_and(|t| t != "media") => {
+        Some(d) if record.target.is_some_and(PhotoTarget::has_pdf) => {
             state.photos.scan_doc(&session.id, d).await.map_err(store_error)?
         }
         _ => None,
     };
     let mut out = Vec::new();
     match doc {
-        Some(doc) if doc.state == "unknown" => {
+        Some(doc) if doc.state == DocState::Unknown => {
             state
                 .photos
-                .set_scan_doc_state(&doc, "sent", None, None, None)
+                .set_scan_doc_state(&doc, DocState::Sent, None, None, None)
                 .await
                 .map_err(store_error)?;
             let detail = format!("scan_pdf document {}", doc.id);
             for photo in &doc.photo_ids {
                 let r = get(photo.clone()).await?;
                 // Also going as a Media that is not in yet: that half is still to go.
-                let complete = !(r.target.as_deref() == Some(BOTH) && r.alex_id.is_none());
+                let complete = !(r.target == Some(PhotoTarget::Both) && r.alex_id.is_none());
                 state
                     .photos
                     .confirm_in_medtech(session, &r, complete, detail.clone())
@@ -112,7 +113,7 @@ pub async fn confirm_in_medtech(
             }
         }
         doc => {
-            if record.target.as_deref() == Some(BOTH) && !doc.is_some_and(|d| d.state == "sent") {
+            if record.target == Some(PhotoTarget::Both) && !doc.is_some_and(|d| d.state == DocState::Sent) {
                 return Err(conflict(
                     "This photo's PDF has not reached Medtech yet: send it again so both parts arrive.",
                 ));
@@ -123,7 +124,7 @@ pub async fn confirm_in_medtech(
                     session,
                     &record,
                     true,
-                    record.target.clone().unwrap_or_else(|| "media".into()),
+                    record.target.unwrap_or(PhotoTarget::Media).as_str().to_string(),
                 )
                 .await
                 .map_err(store_error)?;

@@ -7,12 +7,17 @@ use object_store::{PutPayload, path::Path as BlobPath};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{
-    alex::write::sha256_hex,
-    launch::server::LaunchSession,
-    server::db::now_secs,
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::sha256_hex,
+        time::now_secs,
+    },
+    launch::session::LaunchSession,
+    model::PhotoTarget,
     staging::{
         corrupt::CorruptRow,
-        store::{Audit, PhotoRecord, PhotoStore, StoreError, append_audit},
+        record::PhotoRecord,
+        store::{PhotoStore, StoreError},
     },
 };
 
@@ -29,14 +34,45 @@ pub struct ScanDoc {
     /// Its place when a commit was split: part `part` of `parts`.
     pub part: u32,
     pub parts: u32,
-    /// `sending`, `sent`, `failed`, or `unknown` (sent, no answer).
-    pub state: String,
+    pub state: DocState,
     pub blob_key: String,
     pub sha256: String,
     pub bytes: u64,
     pub pages: u32,
     pub alex_id: Option<String>,
     pub created_at: i64,
+}
+
+/// Where a recorded document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocState {
+    /// Recorded (or being resent) and on its way.
+    Sending,
+    /// In Medtech: ALEX answered with its id, or the GP confirmed it is there.
+    Sent,
+    /// ALEX said no: nothing of it is in Medtech.
+    Failed,
+    /// Posted with no answer: it may or may not be in Medtech.
+    Unknown,
+}
+
+impl DocState {
+    /// As the `scan_documents.state` column holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocState::Sending => "sending",
+            DocState::Sent => "sent",
+            DocState::Failed => "failed",
+            DocState::Unknown => "unknown",
+        }
+    }
+
+    /// From the `scan_documents.state` column; anything else is a corrupt row.
+    pub fn parse(s: &str) -> Option<Self> {
+        [DocState::Sending, DocState::Sent, DocState::Failed, DocState::Unknown]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
 }
 
 /// One half of a commit to both targets, and whether the other half is already done.
@@ -67,7 +103,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
         photo_ids,
         part: r.get(5)?,
         parts: r.get(6)?,
-        state: r.get(7)?,
+        state: DocState::parse(&r.get::<_, String>(7)?)
+            .ok_or_else(|| CorruptRow::error("scan_documents", &id, 7, "state"))?,
         blob_key: r.get(8)?,
         sha256: r.get(9)?,
         bytes: r.get::<_, i64>(10)? as u64,
@@ -86,7 +123,7 @@ impl PhotoStore {
         session: &LaunchSession,
         patient_id: &str,
         docs: Vec<NewDoc>,
-        target: &'static str,
+        target: PhotoTarget,
     ) -> Result<Vec<ScanDoc>, StoreError> {
         let mut rows = Vec::new();
         let parts = docs.len() as u32;
@@ -105,7 +142,7 @@ impl PhotoStore {
                 photo_ids: doc.photo_ids,
                 part: n as u32 + 1,
                 parts,
-                state: "sending".into(),
+                state: DocState::Sending,
                 blob_key: key,
                 sha256: sha,
                 bytes,
@@ -125,14 +162,14 @@ impl PhotoStore {
                         params![
                             d.id, d.session_id, d.facility, d.patient_id,
                             serde_json::to_string(&d.photo_ids).unwrap_or_default(),
-                            d.part, d.parts, d.state, d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at
+                            d.part, d.parts, d.state.as_str(), d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at
                         ],
                     )?;
                     let detail = format!("document {} (part {} of {}, {} bytes)", d.id, d.part, d.parts, d.bytes);
                     for photo in &d.photo_ids {
                         tx.execute(
                             "UPDATE photos SET target = ?5, scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
-                            params![d.id, now_secs(), photo, d.session_id, target],
+                            params![d.id, now_secs(), photo, d.session_id, target.as_str()],
                         )?;
                         let sha: Option<String> =
                             tx.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![photo], |r| r.get(0)).optional()?;
@@ -179,7 +216,7 @@ impl PhotoStore {
     pub async fn set_scan_doc_state(
         &self,
         doc: &ScanDoc,
-        state: &'static str,
+        state: DocState,
         alex_id: Option<String>,
         correlation_id: Option<String>,
         failure: Option<(String, String)>,
@@ -191,7 +228,7 @@ impl PhotoStore {
                 c.execute(
                     "UPDATE scan_documents SET state = ?1, alex_id = COALESCE(?2, alex_id), correlation_id = COALESCE(?3, correlation_id),
                      failure_kind = ?4, failure = ?5, updated_at = ?6 WHERE id = ?7",
-                    params![state, alex_id, correlation_id, kind, message, now_secs(), id],
+                    params![state.as_str(), alex_id, correlation_id, kind, message, now_secs(), id],
                 )
             })
             .await?;
@@ -199,13 +236,13 @@ impl PhotoStore {
     }
 
     /// Notes where a photo's commit is going (`media`), before it is sent.
-    pub async fn set_target(&self, session_id: &str, id: &str, target: &'static str) -> Result<(), StoreError> {
+    pub async fn set_target(&self, session_id: &str, id: &str, target: PhotoTarget) -> Result<(), StoreError> {
         let (sid, id) = (session_id.to_string(), id.to_string());
         self.db
             .call(move |c| {
                 c.execute(
                     "UPDATE photos SET target = ?1 WHERE id = ?2 AND session_id = ?3",
-                    params![target, id, sid],
+                    params![target.as_str(), id, sid],
                 )
             })
             .await?;
@@ -264,7 +301,7 @@ impl PhotoStore {
             Some(doc) => self
                 .scan_doc(&record.session_id, doc)
                 .await?
-                .is_some_and(|d| d.state == "sent"),
+                .is_some_and(|d| d.state == DocState::Sent),
             None => false,
         })
     }
@@ -278,7 +315,7 @@ impl PhotoStore {
     }
 
     /// Retention: stored PDFs older than the cutoff are deleted (they carry the patient's identity).
-    pub(crate) async fn purge_scan_docs(&self, cutoff: i64) -> Result<usize, StoreError> {
+    pub async fn purge_scan_docs(&self, cutoff: i64) -> Result<usize, StoreError> {
         let due: Vec<(String, String)> = self
             .db
             .call(move |c| {

@@ -10,7 +10,13 @@ pub mod documents;
 #[cfg(feature = "ssr")]
 pub mod pdf;
 #[cfg(feature = "ssr")]
+pub mod plan;
+#[cfg(feature = "ssr")]
+pub mod printed;
+#[cfg(feature = "ssr")]
 pub mod scan;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod ui;

@@ -9,42 +9,42 @@
 use std::collections::BTreeSet;
 
 use super::{
-    documents::{NewDoc, Part, ScanDoc},
+    documents::{DocState, NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
+    plan::{self, DocFacts, PhotoFacts, Step},
+    printed::{doc_title, lines},
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
     alex::write::{ScanDocumentInput, scan_document},
+    commit::service::Committer,
+    config::ScanLayout,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
-    metadata::{
-        codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, VIEWS},
-        tags::Tags,
-    },
-    server::state::AppState,
-    staging::{
-        PhotoState,
-        server::store_error,
-        store::{PhotoRecord, StoreError, taken_words},
-    },
+    infra::time::taken_words,
+    launch::session::LaunchSession,
+    model::{PhotoState, PhotoTarget},
+    staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const TARGET: &str = "scan_pdf";
-/// A photo committed both as a Media and in a Scan PDF.
-pub const BOTH: &str = "both";
 use super::api::SCAN_BATCH;
 
 /// Commits the photos `ids` as Inbox-Scan PDFs — with `with_media`, as the first half of a
 /// commit to both targets (the Media half is `commit_one`'s, in either order). Answers every
 /// photo touched, as it now is (including the other photos of a document that was resent).
 pub async fn commit_scan(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     ids: &[String],
     resend_unknown: bool,
     with_media: bool,
 ) -> Result<Vec<PhotoRecord>, AppError> {
-    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| x == t);
+    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| *x == t);
+    let target = if with_media {
+        PhotoTarget::Both
+    } else {
+        PhotoTarget::ScanPdf
+    };
     if !enabled(TARGET) || (with_media && !enabled("media")) {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
@@ -67,7 +67,7 @@ pub async fn commit_scan(
     }
 
     // Decide, for every photo asked for, whether it goes into a new document or its document is
-    // resent — refusing the whole request before anything is locked if one cannot go.
+    // resent — refusing the whole request before anything is locked if one cannot go (plan.rs).
     let mut fresh = Vec::new();
     let mut resend = BTreeSet::new();
     for id in ids {
@@ -78,42 +78,29 @@ pub async fn commit_scan(
             .map_err(store_error)?
             .ok_or_else(|| store_error(StoreError::NotFound))?;
         super::server::check_owner(&r, session, patient)?;
-        match r.state {
-            PhotoState::Committed => continue,
-            PhotoState::Committing => {
-                return Err(AppError::new(ErrorKind::Conflict, "A photo is already being sent."));
-            }
-            PhotoState::Removed | PhotoState::Expired => return Err(store_error(StoreError::WrongState(r.state))),
-            PhotoState::Staged | PhotoState::Failed => {}
+        let photo = PhotoFacts::of(&r);
+        if plan::admit(&photo)?.is_some() {
+            continue;
         }
         super::server::check_tags(state, &r)?;
         let doc = match r.scan_doc.as_deref() {
             Some(d) => state.photos.scan_doc(&session.id, d).await.map_err(store_error)?,
             None => None,
         };
-        if let Some(d) = doc.as_ref().filter(|d| d.state == "sent") {
-            // Its PDF is in Medtech already (the rest is the Media half's, or the record was
-            // interrupted between the two writes): never a second PDF.
-            if r.target.as_deref() != Some(BOTH) {
-                let alex_id = d.alex_id.clone().unwrap_or_default();
+        match plan::route(&photo, doc.as_ref().map(DocFacts::of).as_ref(), resend_unknown)? {
+            Step::Committed | Step::PdfInMedtech => {}
+            Step::Settle { alex_id } => {
                 state
                     .photos
-                    .finish_commit(session, &r, Ok(alex_id), None)
+                    .finish_commit(session, &r, Ok(alex_id.unwrap_or_default()), None)
                     .await
                     .map_err(store_error)?;
             }
-            continue;
-        }
-        if r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
-            if !resend_unknown {
-                return Err(super::server::unknown_outcome());
+            Step::Resend { doc } => {
+                resend.insert(doc);
             }
-            if let Some(d) = doc.filter(|d| d.state == "unknown") {
-                resend.insert(d.id);
-                continue;
-            }
+            Step::Fresh => fresh.push(r),
         }
-        fresh.push(r);
     }
 
     let mut docs = Vec::new();
@@ -128,14 +115,14 @@ pub async fn commit_scan(
     // Lock every photo that will be sent. A photo that cannot be locked stops the commit and
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
-    for id in fresh.iter().map(|r| r.id.clone()).chain(resend_photos.iter().cloned()) {
-        let detail = Some(if with_media { BOTH } else { TARGET }.to_string());
+    for lock in plan::locks(fresh.iter().map(|r| r.id.as_str()), &resend_photos) {
+        let detail = Some(target.as_str().to_string());
         match state
             .photos
             .transition(
                 session,
-                &id,
-                "state IN ('staged', 'failed')",
+                lock.photo,
+                &[PhotoState::Staged, PhotoState::Failed],
                 PhotoState::Committing,
                 "committing",
                 detail,
@@ -144,7 +131,7 @@ pub async fn commit_scan(
         {
             Ok(r) => locked.push(r),
             // A photo of a resent document the GP has since removed: it stays removed.
-            Err(StoreError::WrongState(_)) if resend_photos.contains(&id) => {}
+            Err(StoreError::WrongState(_)) if !lock.required => {}
             Err(e) => {
                 release(state, session, &locked).await;
                 return Err(store_error(e));
@@ -156,7 +143,7 @@ pub async fn commit_scan(
         match render(state, session, patient, &fresh).await {
             Ok(new_docs) => match state
                 .photos
-                .record_scan_docs(session, &patient.id, new_docs, if with_media { BOTH } else { TARGET })
+                .record_scan_docs(session, &patient.id, new_docs, target)
                 .await
             {
                 Ok(recorded) => docs.extend(recorded),
@@ -183,12 +170,12 @@ pub async fn commit_scan(
             out.push(r);
         }
     }
-    crate::handoff::server::stop_when_all_committed(state, session).await?;
+    crate::handoff::service::stop_when_all_committed(&state.handoffs, session).await?;
     Ok(out)
 }
 
 /// Puts locked photos back as they were (nothing was sent).
-async fn release(state: &AppState, session: &LaunchSession, locked: &[PhotoRecord]) {
+async fn release(state: &Committer, session: &LaunchSession, locked: &[PhotoRecord]) {
     for r in locked {
         let back = if r.failure_kind.is_some() {
             PhotoState::Failed
@@ -197,21 +184,21 @@ async fn release(state: &AppState, session: &LaunchSession, locked: &[PhotoRecor
         };
         let _ = state
             .photos
-            .transition(session, &r.id, "state = 'committing'", back, "released", None)
+            .transition(session, &r.id, &[PhotoState::Committing], back, "released", None)
             .await;
     }
 }
 
 /// Renders the PDFs for `photos` (their edits applied), split under the size cap.
 async fn render(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
-    patient: &crate::launch::server::SessionPatient,
+    patient: &crate::launch::session::SessionPatient,
     photos: &[PhotoRecord],
 ) -> Result<Vec<NewDoc>, AppError> {
     let mut items = Vec::with_capacity(photos.len());
     for r in photos {
-        let image = crate::editor::server::committed_image(state, r).await?;
+        let image = crate::editor::server::committed_image(&state.renderer, r).await?;
         items.push(PdfPhoto {
             jpeg: image.jpeg,
             title: title(&r.tags, r.taken_at),
@@ -232,9 +219,9 @@ async fn render(
         facility,
         generated: taken_words(chrono::Utc::now().timestamp()),
     };
-    let layout = match state.settings.scan_layout.as_str() {
-        "contact_sheet" => Layout::ContactSheet,
-        _ => Layout::PagePerPhoto,
+    let layout = match state.settings.scan_layout {
+        ScanLayout::ContactSheet => Layout::ContactSheet,
+        ScanLayout::PagePerPhoto => Layout::PagePerPhoto,
     };
     let max = state.settings.scan_max_bytes as usize;
     let ids: Vec<String> = photos.iter().map(|r| r.id.clone()).collect();
@@ -258,7 +245,7 @@ async fn render(
 
 /// Posts one recorded document and records the outcome on it and on each of its locked photos.
 async fn post(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     practitioner_id: &str,
     doc: &ScanDoc,
@@ -267,11 +254,11 @@ async fn post(
     let photos: Vec<&PhotoRecord> = locked.iter().filter(|r| doc.photo_ids.contains(&r.id)).collect();
     let outcome = match state.photos.scan_pdf(doc).await {
         Ok(pdf) => {
-            if doc.state != "sending" {
+            if doc.state != DocState::Sending {
                 // A resend: it is on its way again.
                 state
                     .photos
-                    .set_scan_doc_state(doc, "sending", None, None, None)
+                    .set_scan_doc_state(doc, DocState::Sending, None, None, None)
                     .await
                     .map_err(store_error)?;
             }
@@ -311,7 +298,7 @@ async fn post(
                 .photos
                 .set_scan_doc_state(
                     doc,
-                    "sent",
+                    DocState::Sent,
                     Some(created.id.clone()),
                     Some(created.correlation_id.clone()),
                     None,
@@ -321,7 +308,11 @@ async fn post(
         }
         Err((kind, message)) => {
             tracing::warn!(document = %doc.id, kind = %kind, photos = photos.len(), "scan document commit failed");
-            let doc_state = if kind == OUTCOME_UNKNOWN { "unknown" } else { "failed" };
+            let doc_state = if kind == OUTCOME_UNKNOWN {
+                DocState::Unknown
+            } else {
+                DocState::Failed
+            };
             state
                 .photos
                 .set_scan_doc_state(doc, doc_state, None, None, Some((kind.clone(), message.clone())))
@@ -338,7 +329,7 @@ async fn post(
             .map_err(store_error)?
             .unwrap_or_else(|| r.clone());
         match &outcome {
-            Ok(created) if r.target.as_deref() == Some(BOTH) => {
+            Ok(created) if r.target == Some(PhotoTarget::Both) => {
                 let part = Part::Scan {
                     complete: r.alex_id.is_some(),
                 };
@@ -368,65 +359,4 @@ async fn post(
         }
     }
     Ok(())
-}
-
-/// "Clinical photographs — 23 Nov 2026 10:45" (+ " — part 1 of 2" when split).
-fn doc_title(doc: &ScanDoc) -> String {
-    let mut t = format!("Clinical photographs — {}", taken_words(doc.created_at));
-    if doc.parts > 1 {
-        t.push_str(&format!(" — part {} of {}", doc.part, doc.parts));
-    }
-    t
-}
-
-/// The label/value rows printed under a photo: every tag in words with its code, the
-/// description, when and how it was taken, the consent, and our reference.
-pub fn lines(r: &PhotoRecord, session: &LaunchSession) -> Vec<(String, String)> {
-    let tags: &Tags = &r.tags;
-    let mut out = Vec::new();
-    let coded = |list: &'static [codes::Code], code: Option<&str>, words: Option<String>| {
-        let c = codes::find(list, code?)?;
-        Some(format!(
-            "{} ({} {})",
-            words.unwrap_or_else(|| c.label.to_string()),
-            system_name(c.system),
-            c.code
-        ))
-    };
-    let rows = [
-        (
-            "Body site",
-            coded(BODY_SITES, tags.body_site.as_deref(), tags.site_words()),
-        ),
-        ("Laterality", coded(LATERALITIES, tags.laterality.as_deref(), None)),
-        ("View", coded(VIEWS, tags.view.as_deref(), None)),
-        (
-            "Image type",
-            Tags::label(IMAGE_TYPES, tags.image_type.as_deref()).map(str::to_string),
-        ),
-        ("Description", tags.description.clone().filter(|d| !d.trim().is_empty())),
-    ];
-    for (label, value) in rows {
-        if let Some(v) = value {
-            out.push((label.to_string(), v));
-        }
-    }
-    let how = if r.source == "phone" { "phone" } else { "desktop" };
-    out.push(("Taken".into(), format!("{} ({how})", taken_words(r.taken_at))));
-    if let Ok(Some(edit)) = crate::editor::server::edit_of(r) {
-        out.push(("Edited".into(), format!("in Clinical Images ({})", edit.summary())));
-    }
-    if let Some(words) = session
-        .consent
-        .as_ref()
-        .and_then(|(k, reason)| crate::launch::api::consent_words(k, reason.as_deref()))
-    {
-        out.push(("Consent".into(), words));
-    }
-    out.push(("Reference".into(), r.id.clone()));
-    out
-}
-
-fn system_name(system: &str) -> &'static str {
-    if system == codes::SNOMED { "SNOMED CT" } else { "code" }
 }

@@ -6,18 +6,16 @@ use crate::{
         fhir::{CodeableConcept, Coding},
         write::{MediaInput, media},
     },
+    commit::service::Committer,
     error::{AppError, ErrorKind},
-    launch::server::LaunchSession,
+    infra::time::taken_words,
+    launch::session::LaunchSession,
     metadata::{
         codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, SNOMED, VIEWS},
         tags::Tags,
     },
-    server::state::AppState,
-    staging::{
-        PhotoState,
-        server::store_error,
-        store::{PhotoRecord, StoreError, taken_words},
-    },
+    model::{PhotoState, PhotoTarget},
+    staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
@@ -25,7 +23,7 @@ pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 pub const INTEGRITY: &str = "integrity";
 
 pub async fn commit_one(
-    state: &AppState,
+    state: &Committer,
     session: &LaunchSession,
     id: &str,
     resend_unknown: bool,
@@ -47,7 +45,7 @@ pub async fn commit_one(
         PhotoState::Staged | PhotoState::Failed => {}
     }
     check_tags(state, &record)?;
-    let both = record.target.as_deref() == Some(super::scan::BOTH);
+    let both = record.target == Some(PhotoTarget::Both);
     if both && record.alex_id.is_some() {
         // Its Media is in Medtech already; only the PDF half is still to go.
         return Ok(record);
@@ -62,10 +60,10 @@ pub async fn commit_one(
                 .scan_doc(&session.id, doc)
                 .await
                 .map_err(store_error)?
-                .is_some_and(|d| d.state == "unknown"),
+                .is_some_and(|d| d.state == super::documents::DocState::Unknown),
             None => false,
         };
-        if record.target.as_deref() == Some(super::scan::TARGET) || (both && pdf_unknown) {
+        if record.target == Some(PhotoTarget::ScanPdf) || (both && pdf_unknown) {
             return Err(AppError::new(
                 ErrorKind::Conflict,
                 "This photo went in a PDF whose arrival Medtech did not confirm: send that PDF again instead.",
@@ -77,7 +75,7 @@ pub async fn commit_one(
         .transition(
             session,
             id,
-            "state IN ('staged', 'failed')",
+            &[PhotoState::Staged, PhotoState::Failed],
             PhotoState::Committing,
             "committing",
             None,
@@ -98,11 +96,11 @@ pub async fn commit_one(
     if !both {
         state
             .photos
-            .set_target(&session.id, id, "media")
+            .set_target(&session.id, id, PhotoTarget::Media)
             .await
             .map_err(store_error)?;
     }
-    let image = match crate::editor::server::committed_image(state, &record).await {
+    let image = match crate::editor::server::committed_image(&state.renderer, &record).await {
         Ok(image) => image,
         Err(e) => {
             let _ = state
@@ -157,7 +155,7 @@ pub async fn commit_one(
     match outcome {
         Ok(created) => {
             tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");
-            crate::handoff::server::stop_when_all_committed(state, session).await?;
+            crate::handoff::service::stop_when_all_committed(&state.handoffs, session).await?;
             Ok(updated)
         }
         Err(e) => {
@@ -180,7 +178,7 @@ fn failure_kind(e: &AppError) -> &'static str {
 pub fn check_owner(
     record: &PhotoRecord,
     session: &LaunchSession,
-    patient: &crate::launch::server::SessionPatient,
+    patient: &crate::launch::session::SessionPatient,
 ) -> Result<(), AppError> {
     if record.patient_id != patient.id || record.facility != session.facility {
         tracing::error!(photo = %record.id, "photo does not belong to the session's patient");
@@ -193,7 +191,7 @@ pub fn check_owner(
 }
 
 /// Required tags must be present before a photo leaves.
-pub fn check_tags(state: &AppState, record: &PhotoRecord) -> Result<(), AppError> {
+pub fn check_tags(state: &Committer, record: &PhotoRecord) -> Result<(), AppError> {
     let missing = record.tags.missing(&state.settings.required_fields);
     if !missing.is_empty() {
         return Err(AppError::new(

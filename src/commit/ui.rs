@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::api::{SCAN_BATCH, commit_photo, commit_scan, confirm_in_medtech};
 use crate::{
-    staging::{PhotoState, PhotoView, ui::describe},
+    model::{PhotoState, PhotoView},
+    staging::ui::describe,
     ui::workspace::Workspace,
 };
 
@@ -26,7 +27,9 @@ const TARGET_CHOICES: [(&str, &str); 3] = [
 
 /// The targets this deployment offers: its `commit_targets`, and "both" when it has both.
 fn offered(ws: &Workspace) -> Vec<String> {
-    let mut targets = ws.limits.with_value(|l| l.commit_targets.clone());
+    let mut targets: Vec<String> = ws
+        .limits
+        .with_value(|l| l.commit_targets.iter().map(|t| t.as_str().to_string()).collect());
     if targets.iter().any(|t| t == MEDIA) && targets.iter().any(|t| t == SCAN) {
         targets.push(BOTH.to_string());
     }
@@ -53,8 +56,10 @@ fn by_target(ws: &Workspace, photos: Vec<PhotoView>, chosen: &str) -> Vec<(Strin
     let enabled = offered(ws);
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for p in photos {
+        // The UI's choices are the targets' words (radio values).
         let target = p
             .target
+            .map(|t| t.as_str().to_string())
             .filter(|t| enabled.contains(t))
             .unwrap_or_else(|| chosen.to_string());
         match groups.iter_mut().find(|(t, _)| *t == target) {
@@ -268,7 +273,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                 {
                     let id = p.id.clone();
                     let saved_id = p.id.clone();
-                    let to = p.target.clone().unwrap_or_else(|| MEDIA.to_string());
+                    let to = p.target.map_or(MEDIA, |t| t.as_str()).to_string();
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}

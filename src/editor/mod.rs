@@ -10,7 +10,9 @@ pub mod api;
 pub mod canvas;
 mod dom;
 pub mod draw;
-pub mod ops;
+/// The edit model (operations, geometry, validation) lives in the imaging leaf, because the
+/// photo strip and the photo records read it too; here it goes by the name the editor uses.
+pub use crate::imaging::edit as ops;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]

@@ -8,17 +8,155 @@ use axum::{
 };
 
 use super::{ops::Edit, render};
+use std::{
+    collections::{HashMap, VecDeque},
+    ops::Deref,
+    sync::{Arc, Mutex},
+};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+
 use crate::{
     error::{AppError, ErrorKind},
-    server::state::AppState,
+    infra::http::error_response,
+    launch::{server::authorise, session::LaunchSession},
+    model::PhotoView,
     staging::{
         recheck::RecheckLimits,
-        server::{error_response, jpeg_response, staged_record},
-        store::PhotoRecord,
+        record::PhotoRecord,
+        server::jpeg_response,
+        service::{Photos, staged_record, store_error},
+        store::StoreError,
     },
 };
 
+/// The renderer, built once by the composition root: who may render now (a turn per core, and one
+/// rendering per session at a time, so a session with many heavy edits queues behind itself, not
+/// before others) and the last few renderings. The renderer is deterministic, so a kept rendering
+/// is exactly what rendering again would give; it spares the CPU when the strip, the preview, the
+/// editor and the commit ask for the same image.
+#[derive(Clone)]
+pub struct Renderer(Arc<Inner>);
+
+pub struct Inner {
+    /// The photos it renders (their originals, settings and sessions).
+    pub staging: Photos,
+    cores: Semaphore,
+    by_session: Mutex<HashMap<String, Arc<Semaphore>>>,
+    recent: Mutex<VecDeque<(String, Arc<CommitImage>)>>,
+}
+
+impl Deref for Renderer {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Renderings kept (a few MB at most).
+const KEEP: usize = 8;
+
+/// A turn to render; gives it back when dropped.
+pub struct Turn<'a> {
+    _session: OwnedSemaphorePermit,
+    _core: SemaphorePermit<'a>,
+}
+
+impl Renderer {
+    pub fn new(staging: Photos) -> Renderer {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Renderer(Arc::new(Inner {
+            staging,
+            cores: Semaphore::new(cores),
+            by_session: Mutex::new(HashMap::new()),
+            recent: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    /// Waits for this session's turn and a free core.
+    pub async fn turn(&self, session_id: &str) -> Result<Turn<'_>, AppError> {
+        let mine = {
+            let mut map = self.by_session.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget sessions nobody is rendering for or waiting on.
+            map.retain(|_, s| Arc::strong_count(s) > 1);
+            map.entry(session_id.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(1)))
+                .clone()
+        };
+        let session = mine.acquire_owned().await.map_err(|_| AppError::internal())?;
+        let core = self.cores.acquire().await.map_err(|_| AppError::internal())?;
+        Ok(Turn {
+            _session: session,
+            _core: core,
+        })
+    }
+
+    /// A kept rendering.
+    pub fn recent(&self, key: &str) -> Option<CommitImage> {
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref().clone())
+    }
+
+    fn keep(&self, key: String, image: &CommitImage) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.retain(|(k, _)| *k != key);
+        recent.push_front((key, Arc::new(image.clone())));
+        recent.truncate(KEEP);
+    }
+
+    /// The photo of this browser's session `sid`.
+    async fn record(&self, sid: &str, headers: &HeaderMap, id: &str) -> Result<(LaunchSession, PhotoRecord), AppError> {
+        let session = authorise(&self.staging.sessions, sid, headers).await?;
+        let record = self
+            .staging
+            .store
+            .get(&session.id, id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| store_error(StoreError::NotFound))?;
+        Ok((session, record))
+    }
+
+    /// The photo's saved edit (`None` = unedited).
+    pub async fn get_edit(&self, sid: &str, headers: &HeaderMap, id: &str) -> Result<Option<Edit>, AppError> {
+        let (_, record) = self.record(sid, headers, id).await?;
+        edit_of(&record)
+    }
+
+    /// Saves the photo's edit (checked against the photo); `None` or no operations resets it.
+    pub async fn save_edit(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        id: &str,
+        edit: Option<Edit>,
+    ) -> Result<PhotoView, AppError> {
+        let (session, record) = self.record(sid, headers, id).await?;
+        let edit = edit.filter(|e| !e.ops.is_empty());
+        if let Some(e) = &edit {
+            e.validate(record.width, record.height)
+                .map_err(|e| AppError::invalid(e.to_string()))?;
+        }
+        let detail = edit.clone().unwrap_or_default().summary();
+        let json = edit.map(|e| serde_json::to_string(&e).unwrap_or_default());
+        let r = self
+            .staging
+            .store
+            .set_edit(&session, id, json, detail)
+            .await
+            .map_err(store_error)?;
+        Ok(self.staging.view(&r, sid))
+    }
+
+    /// Drops every kept rendering (patient images held in memory live no longer than a
+    /// retention round).
+    pub fn forget(&self) {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 /// The image that goes into the record: the staged original with the GP's edit applied.
+#[derive(Clone)]
 pub struct CommitImage {
     pub jpeg: Vec<u8>,
     pub width: u32,
@@ -43,8 +181,8 @@ pub fn edit_of(record: &PhotoRecord) -> Result<Option<Edit>, AppError> {
 /// The photo as it will be committed. Unedited photos are the staged JPEG as it is; edited ones
 /// are rendered from the original and the saved operations (deterministically: the preview the
 /// GP saw is byte for byte what is sent).
-pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<CommitImage, AppError> {
-    let jpeg = state.photos.image(record).await.map_err(|e| match e {
+pub async fn committed_image(state: &Renderer, record: &PhotoRecord) -> Result<CommitImage, AppError> {
+    let jpeg = state.staging.store.image(record).await.map_err(|e| match e {
         crate::staging::store::StoreError::Integrity(_) => AppError::new(
             ErrorKind::Integrity,
             "This photo's stored file is not the one that was added, so it was not used. Remove it and add the photo again.",
@@ -62,25 +200,25 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
         });
     };
     let limits = RecheckLimits {
-        max_pixels: state.settings.max_image_pixels,
-        max_long_edge: state.settings.max_long_edge_px,
-        max_bytes: state.settings.max_image_bytes,
+        max_pixels: state.staging.settings.max_image_pixels,
+        max_long_edge: state.staging.settings.max_long_edge_px,
+        max_bytes: state.staging.settings.max_image_bytes,
     };
     let key = format!(
         "{}:{}:{}:{}:{}",
         record.sha256,
-        crate::alex::write::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
+        crate::infra::crypto::sha256_hex(serde_json::to_string(&edit).unwrap_or_default().as_bytes()),
         limits.max_pixels,
         limits.max_long_edge,
         limits.max_bytes
     );
-    if let Some(hit) = recent::get(&key) {
+    if let Some(hit) = state.recent(&key) {
         return Ok(hit);
     }
     // Rendering takes a core for a quarter of a second: one per core at a time, and one per
     // session, so a session with many heavy edits queues behind itself, not before others.
-    let _turn = slots::take(&record.session_id).await?;
-    if let Some(hit) = recent::get(&key) {
+    let _turn = state.turn(&record.session_id).await?;
+    if let Some(hit) = state.recent(&key) {
         return Ok(hit);
     }
     let started = std::time::Instant::now();
@@ -105,108 +243,19 @@ pub async fn committed_image(state: &AppState, record: &PhotoRecord) -> Result<C
         width: out.width,
         height: out.height,
     };
-    recent::put(key, &image);
+    state.keep(key, &image);
     Ok(image)
-}
-
-/// Who may render now: a slot per core, and one rendering per session at a time.
-mod slots {
-    use std::{
-        collections::HashMap,
-        sync::{Arc, Mutex, OnceLock},
-    };
-
-    use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
-
-    use crate::error::AppError;
-
-    static CORES: OnceLock<Semaphore> = OnceLock::new();
-    static SESSIONS: Mutex<Option<HashMap<String, Arc<Semaphore>>>> = Mutex::new(None);
-
-    pub struct Turn {
-        _session: OwnedSemaphorePermit,
-        _core: SemaphorePermit<'static>,
-    }
-
-    pub async fn take(session_id: &str) -> Result<Turn, AppError> {
-        let mine = {
-            let mut sessions = SESSIONS.lock().unwrap_or_else(|p| p.into_inner());
-            let map = sessions.get_or_insert_with(HashMap::new);
-            // Forget sessions nobody is rendering for or waiting on.
-            map.retain(|_, s| Arc::strong_count(s) > 1);
-            map.entry(session_id.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(1)))
-                .clone()
-        };
-        let session = mine.acquire_owned().await.map_err(|_| AppError::internal())?;
-        let cores = CORES.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
-        let core = cores.acquire().await.map_err(|_| AppError::internal())?;
-        Ok(Turn {
-            _session: session,
-            _core: core,
-        })
-    }
-}
-
-/// Drops every kept rendering (patient images held in memory live no longer than a retention
-/// round).
-pub fn forget_renderings() {
-    recent::clear();
-}
-
-/// The last few renderings, by original (sha256), edit (sha256 of its JSON) and limits. The
-/// renderer is deterministic, so a hit is exactly what rendering again would give; it spares
-/// the CPU when the strip, the preview, the editor and the commit ask for the same image.
-mod recent {
-    use std::{
-        collections::VecDeque,
-        sync::{Arc, Mutex},
-    };
-
-    use super::CommitImage;
-
-    const KEEP: usize = 8;
-    type Entry = (String, Arc<(Vec<u8>, u32, u32)>);
-    static RECENT: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
-
-    pub fn get(key: &str) -> Option<CommitImage> {
-        let hit = RECENT
-            .lock()
-            .ok()?
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())?;
-        Some(CommitImage {
-            jpeg: hit.0.clone(),
-            width: hit.1,
-            height: hit.2,
-        })
-    }
-
-    pub fn clear() {
-        if let Ok(mut recent) = RECENT.lock() {
-            recent.clear();
-        }
-    }
-
-    pub fn put(key: String, image: &CommitImage) {
-        if let Ok(mut recent) = RECENT.lock() {
-            recent.retain(|(k, _)| *k != key);
-            recent.push_front((key, Arc::new((image.jpeg.clone(), image.width, image.height))));
-            recent.truncate(KEEP);
-        }
-    }
 }
 
 /// `GET /api/w/{sid}/photos/{id}/rendered` — exactly the JPEG a commit would send now, for this
 /// session's browser only. Never cached: the edit behind the same URL can change.
 pub async fn rendered(
-    State(state): State<AppState>,
+    State(state): State<Renderer>,
     Path((sid, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let record = staged_record(&state, &sid, &id, &headers).await?;
+        let record = staged_record(&state.staging, &sid, &id, &headers).await?;
         committed_image(&state, &record).await
     }
     .await;

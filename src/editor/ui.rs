@@ -21,16 +21,6 @@ use crate::ui::workspace::Workspace;
 /// Said when the GP draws or applies before the last rotation or crop is on show.
 pub const STILL_UPDATING: &str = "One moment: the photo is still updating. Try again when it has changed.";
 
-/// The "Edit photo" button and the editor it opens (for photos that can still change).
-#[component]
-pub fn EditButton(editing: RwSignal<Option<String>>, id: String) -> impl IntoView {
-    view! {
-        <button type="button" class="secondary edit-photo" on:click=move |_| editing.set(Some(id.clone()))>
-            "Edit photo"
-        </button>
-    }
-}
-
 /// The editor dialog for the photo in `editing` (closed when `None`).
 #[component]
 pub fn Editor(ws: Workspace, editing: RwSignal<Option<String>>) -> impl IntoView {

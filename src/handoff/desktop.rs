@@ -79,7 +79,7 @@ pub fn LiveFeed(ws: Workspace) -> impl IntoView {
                 if let Some(view) = e
                     .data()
                     .as_string()
-                    .and_then(|d| serde_json::from_str::<crate::staging::PhotoView>(&d).ok())
+                    .and_then(|d| serde_json::from_str::<crate::model::PhotoView>(&d).ok())
                 {
                     show(ws, vec![view]);
                 }
@@ -101,7 +101,7 @@ pub fn LiveFeed(ws: Workspace) -> impl IntoView {
 
 /// Shows photos that arrived (or changed) elsewhere; the first one becomes the current photo.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-fn show(ws: Workspace, views: Vec<crate::staging::PhotoView>) {
+fn show(ws: Workspace, views: Vec<crate::model::PhotoView>) {
     let Some(first) = views.first().map(|v| v.id.clone()) else {
         return;
     };

@@ -14,9 +14,10 @@ use crate::{
         codes::{BODY_SITES, IMAGE_TYPES, LATERALITIES},
         tags::TagPatch,
     },
+    staging::ui::Notices,
     ui::{
         frame::{Frame, PatientBanner, use_hydrated},
-        workspace::{Notices, Workspace},
+        workspace::Workspace,
     },
 };
 
@@ -65,7 +66,7 @@ pub fn CodeEntryPage() -> impl IntoView {
 pub fn MobilePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let session = Resource::new_blocking(token, mobile_session);
+    let session = Resource::new_blocking(token, |t| crate::error::with_page_status(mobile_session(t)));
     view! {
         <Frame>
             <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>

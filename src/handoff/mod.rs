@@ -2,18 +2,23 @@
 //! bound to its launch session; the GP's phone opens it, confirms the patient, takes photos,
 //! and they appear on the desktop within a second (server-sent events).
 //!
-//! `api` holds the server functions, `server` (ssr) the token store, rate limiter, phone upload
-//! and event stream, `desktop` the desktop panel, `mobile` the phone's pages.
+//! `api` holds the server functions; `service` (ssr) links, codes and what a phone may see,
+//! `guesses` (ssr) the limit on guessing codes, `server` (ssr) the phone's upload and the event
+//! stream; `desktop` the desktop panel, `mobile` the phone's pages.
 
 pub mod api;
 pub mod desktop;
+#[cfg(feature = "ssr")]
+pub mod guesses;
 pub mod mobile;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{launch::api::ClientLimits, ui::frame::PatientSummary};
+use crate::model::{ClientLimits, PatientSummary};
 
 /// What the desktop shows while phone capture is on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

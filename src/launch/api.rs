@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, ui::frame::PatientSummary};
+use crate::{
+    error::AppError,
+    model::{ClientLimits, PatientSummary},
+};
 
 /// What a page shows about its launch session. Display strings only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,35 +36,21 @@ pub fn consent_words(kind: &str, reason: Option<&str>) -> Option<String> {
     })
 }
 
-/// The deployment's settings the browser needs to prepare and check photos.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientLimits {
-    pub max_long_edge_px: u32,
-    pub max_image_bytes: u64,
-    pub required_fields: Vec<String>,
-    pub phone_handoff: bool,
-    pub consent_required: bool,
-    /// Where photos may be committed: `media`, `scan_pdf`, or both (the GP chooses).
-    pub commit_targets: Vec<String>,
-}
-
 /// The launch session `sid`, if this browser opened it and it has not expired.
 #[server(prefix = "/api", endpoint = "session")]
 pub async fn get_session(sid: String) -> Result<SessionView, AppError> {
-    use crate::{error::with_status, server::state::app_state};
-    let state = app_state().map_err(|_| AppError::internal())?;
-    let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
-    Ok(session.view(&state.settings))
+    use crate::infra::http::{request_headers, service};
+    let sessions = service::<super::server::Sessions>()?;
+    let session = super::server::authorise(&sessions, &sid, &request_headers()?).await?;
+    Ok(session.view(&sessions.settings))
 }
 
 /// Records the patient's consent for this session (before the first photo, where required).
 #[server(prefix = "/api", endpoint = "consent")]
 pub async fn record_consent(sid: String, kind: String, reason: Option<String>) -> Result<SessionView, AppError> {
-    use crate::{error::with_status, server::state::app_state};
-    let state = app_state().map_err(|_| AppError::internal())?;
-    let session = super::server::authorise(&state, &sid).await.map_err(with_status)?;
-    let session = super::server::record_consent(&state, &session, &kind, reason.as_deref())
-        .await
-        .map_err(with_status)?;
-    Ok(session.view(&state.settings))
+    use crate::infra::http::{request_headers, service};
+    let sessions = service::<super::server::Sessions>()?;
+    let session = super::server::authorise(&sessions, &sid, &request_headers()?).await?;
+    let session = super::server::record_consent(&sessions, &session, &kind, reason.as_deref()).await?;
+    Ok(session.view(&sessions.settings))
 }

@@ -1,364 +1,70 @@
-//! The launch handler and the launch-session store (ssr only).
-//!
+//! The launch-session service (ssr only): who may act for a session, its consent, and its end.
 //! A session is bound to the browser that opened it: the browser holds a random secret in an
 //! HttpOnly cookie, the session stores its hash. Pages name their session in the path
 //! (`/w/{id}`), so two launches in two tabs of one browser stay two sessions.
 
+use std::{ops::Deref, sync::Arc, time::Duration};
+
 use axum::{
-    Extension,
-    extract::{Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cookie::{Cookie, SameSite};
-use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
-use serde::Deserialize;
 
+use super::session::{LaunchSession, SessionPatient, short};
 use crate::{
-    alex::{AlexError, client::is_launch_token, fhir::Patient, write::sha256_hex},
+    alex::AlexClient,
+    config::Settings,
     error::AppError,
-    server::{db::now_secs, security::Client, state::AppState},
-    ui::frame::PatientSummary,
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::{constant_time_eq, is_token, sha256_hex},
+        db::Db,
+        limits::AddressLimiter,
+        time::now_secs,
+    },
 };
-
-use super::api::SessionView;
 
 pub const BROWSER_COOKIE: &str = "ci_browser";
 
-#[derive(Debug, Clone)]
-pub struct LaunchSession {
-    pub id: String,
-    pub facility: String,
-    pub patient: Option<SessionPatient>,
-    pub practitioner_id: Option<String>,
-    pub practitioner_name: Option<String>,
-    pub expires_at: i64,
-    /// (kind, reason) once the patient's consent is recorded.
-    pub consent: Option<(String, Option<String>)>,
-    /// Its page was closed moments ago (the session ends unless the page comes back).
-    pub closing: bool,
+/// The launch-session service, built once by the composition root: the database (sessions and
+/// spent launch pairs are this domain's tables), the ALEX gateway (launch decode, patient and
+/// practitioner reads), the settings, and the per-address launch limit.
+#[derive(Clone)]
+pub struct Sessions(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub alex: Arc<AlexClient>,
+    pub settings: Arc<Settings>,
+    pub launch_limiter: AddressLimiter,
 }
 
-#[derive(Debug, Clone)]
-pub struct SessionPatient {
-    pub id: String,
-    pub name: String,
-    pub birth_date: String,
-    pub nhi: String,
-}
-
-impl LaunchSession {
-    pub fn view(&self, settings: &crate::config::Settings) -> SessionView {
-        SessionView {
-            limits: super::api::ClientLimits {
-                max_long_edge_px: settings.max_long_edge_px,
-                max_image_bytes: settings.max_image_bytes,
-                required_fields: settings.required_fields.clone(),
-                phone_handoff: settings.phone_handoff,
-                consent_required: settings.consent == "required",
-                commit_targets: settings.commit_targets.clone(),
-            },
-            consent: self
-                .consent
-                .as_ref()
-                .and_then(|(k, r)| super::api::consent_words(k, r.as_deref())),
-            facility: self.facility.clone(),
-            patient: self.patient.as_ref().map(|p| PatientSummary {
-                name: p.name.clone(),
-                birth_date: p.birth_date.clone(),
-                nhi: p.nhi.clone(),
-            }),
-            practitioner: self.practitioner_name.clone(),
-        }
+impl Deref for Sessions {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
     }
 }
 
-/// Why a launch was refused; each has its own page (`/problem/{reason}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaunchProblem {
-    Missing,
-    Invalid,
-    Expired,
-    Replayed,
-    Facility,
-    Unavailable,
-    /// Too many launches from one address in a short time.
-    TooMany,
-}
-
-impl LaunchProblem {
-    pub fn slug(self) -> &'static str {
-        match self {
-            LaunchProblem::Missing => "launch-missing",
-            LaunchProblem::Invalid => "launch-invalid",
-            LaunchProblem::Expired => "launch-expired",
-            LaunchProblem::Replayed => "launch-used",
-            LaunchProblem::Facility => "practice-not-enabled",
-            LaunchProblem::Unavailable => "medtech-unavailable",
-            LaunchProblem::TooMany => "too-many-launches",
-        }
+impl Sessions {
+    pub fn new(db: Db, alex: Arc<AlexClient>, settings: Arc<Settings>) -> Sessions {
+        let launch_limiter = AddressLimiter::new(settings.launch_limit_per_address, Duration::from_secs(600));
+        Sessions(Arc::new(Inner {
+            db,
+            alex,
+            settings,
+            launch_limiter,
+        }))
     }
-}
-
-#[derive(Deserialize)]
-pub struct LaunchQuery {
-    context: Option<String>,
-    signature: Option<String>,
-}
-
-/// A fresh capability token: 256 random bits, base64url (43 characters). Session ids, browser
-/// secrets and phone links all use it.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Whether `s` has the shape of a `random_token` (checked before any lookup).
-pub fn is_token(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// `GET /launch?context=…&signature=…`
-pub async fn launch(
-    State(state): State<AppState>,
-    Extension(client): Extension<Client>,
-    headers: HeaderMap,
-    Query(q): Query<LaunchQuery>,
-) -> Response {
-    let (Some(context), Some(signature)) = (
-        q.context.filter(|c| !c.is_empty()),
-        q.signature.filter(|s| !s.is_empty()),
-    ) else {
-        return problem(LaunchProblem::Missing);
-    };
-    // Junk is refused before it costs an ALEX call; so is an address launching too often.
-    if !is_launch_token(&context) || !is_launch_token(&signature) {
-        tracing::warn!(
-            problem = LaunchProblem::Invalid.slug(),
-            "launch refused: malformed pair"
-        );
-        return problem(LaunchProblem::Invalid);
-    }
-    if !state.launch_limiter.allow(client.ip) {
-        tracing::warn!(
-            problem = LaunchProblem::TooMany.slug(),
-            "launch refused: too many from one address"
-        );
-        return problem(LaunchProblem::TooMany);
-    }
-    match start_session(&state, &headers, &context, &signature).await {
-        Ok((sid, secret)) => {
-            tracing::info!(session = %short(&sid), "launch session created");
-            let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();
-            if let Ok(v) = HeaderValue::from_str(&browser_cookie(&secret, client.https)) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
-        Err(p) => {
-            tracing::warn!(problem = p.slug(), "launch refused");
-            problem(p)
-        }
-    }
-}
-
-fn problem(p: LaunchProblem) -> Response {
-    let mut resp = Redirect::to(&format!("/problem/{}", p.slug())).into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-/// A session id as it may be logged: enough to correlate, not enough to use.
-pub fn short(sid: &str) -> &str {
-    &sid[..sid.len().min(6)]
-}
-
-/// Opens a session for a verified launch pair. Answers its id and the browser's new secret.
-async fn start_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    context: &str,
-    signature: &str,
-) -> Result<(String, String), LaunchProblem> {
-    let decoded = state
-        .alex
-        .decode_launch(context, signature)
-        .await
-        .map_err(|e| match e {
-            e if e.is_transient() => LaunchProblem::Unavailable,
-            AlexError::Rejected { ref detail, .. } if detail.to_ascii_lowercase().contains("expired") => {
-                LaunchProblem::Expired
-            }
-            _ => LaunchProblem::Invalid,
-        })?;
-    if !launched_recently(
-        decoded.created_time.as_deref(),
-        state.settings.launch_max_age_seconds,
-        chrono::Utc::now(),
-    ) {
-        return Err(LaunchProblem::Expired);
-    }
-    state
-        .alex
-        .check_facility(&decoded.facility_code)
-        .map_err(|_| LaunchProblem::Facility)?;
-
-    // A launch pair opens one session, once.
-    let hash = sha256_hex(format!("{context}.{signature}").as_bytes());
-    let keep_until = now_secs() + 24 * 3600;
-    let fresh = state
-        .db
-        .call(move |c| {
-            c.execute("DELETE FROM used_launches WHERE expires_at < ?1", params![now_secs()])?;
-            c.execute(
-                "INSERT OR IGNORE INTO used_launches (hash, expires_at) VALUES (?1, ?2)",
-                params![hash, keep_until],
-            )
-        })
-        .await
-        .map_err(|_| LaunchProblem::Unavailable)?;
-    if fresh == 0 {
-        return Err(LaunchProblem::Replayed);
-    }
-
-    let facility = decoded.facility_code.clone();
-    let patient = match decoded.patient_id.as_deref() {
-        Some(id) => Some(summarise(state.alex.patient(&facility, id).await.map_err(map_alex)?)),
-        None => None,
-    };
-    let (practitioner_id, practitioner_name) = match decoded.provider_id.as_deref() {
-        Some(id) => match state.alex.practitioner(&facility, id).await {
-            Ok(p) => (Some(p.id.clone()), p.display_name()),
-            Err(e) if e.is_transient() => return Err(LaunchProblem::Unavailable),
-            Err(_) => (Some(id.to_string()), None),
-        },
-        None => (None, None),
-    };
-
-    // A fresh browser secret at every launch (a secret planted in the browser before is never
-    // adopted). Sessions this browser opened earlier, still live, move to the new secret, so
-    // its other tabs keep working; whoever knew the old secret holds nothing any more.
-    let previous = browser_secret(headers).map(|s| sha256_hex(s.as_bytes()));
-    let secret = random_token();
-    let sid = random_token();
-    let now = now_secs();
-    let expires = now + state.settings.launch_session_hours as i64 * 3600;
-    let row = (
-        sid.clone(),
-        sha256_hex(secret.as_bytes()),
-        facility,
-        patient,
-        practitioner_id,
-        practitioner_name,
-    );
-    state
-        .db
-        .call(move |c| {
-            let (sid, browser, facility, patient, pr_id, pr_name) = row;
-            let tx = c.transaction()?;
-            if let Some(previous) = previous {
-                tx.execute(
-                    "UPDATE sessions SET browser_hash = ?1 WHERE browser_hash = ?2 AND ended_at IS NULL AND expires_at > ?3",
-                    params![browser, previous, now],
-                )?;
-            }
-            tx.execute(
-                "INSERT INTO sessions (id, browser_hash, facility, patient_id, patient_name, patient_birth_date,
-                 patient_nhi, practitioner_id, practitioner_name, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    sid,
-                    browser,
-                    facility,
-                    patient.as_ref().map(|p| &p.id),
-                    patient.as_ref().map(|p| &p.name),
-                    patient.as_ref().map(|p| &p.birth_date),
-                    patient.as_ref().map(|p| &p.nhi),
-                    pr_id,
-                    pr_name,
-                    now,
-                    expires
-                ],
-            )?;
-            tx.commit()
-        })
-        .await
-        .map_err(|_| LaunchProblem::Unavailable)?;
-    Ok((sid, secret))
-}
-
-/// Up to two minutes of clock difference between Medtech and us, into the future.
-const CLOCK_SKEW_SECS: i64 = 120;
-
-/// Whether a launch's `createdTime` is recent enough. ALEX's exact format is not published:
-/// RFC 3339, or a date-time without offset read as New Zealand time. A missing or unreadable
-/// time is refused (fail closed); `max_age_secs = 0` turns the check off.
-pub fn launched_recently(created: Option<&str>, max_age_secs: u64, now: chrono::DateTime<chrono::Utc>) -> bool {
-    if max_age_secs == 0 {
-        return true;
-    }
-    let Some(created) = created.map(str::trim).and_then(parse_launch_time) else {
-        return false;
-    };
-    let age = now.signed_duration_since(created).num_seconds();
-    age >= -CLOCK_SKEW_SECS && age <= max_age_secs as i64
-}
-
-fn parse_launch_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    use chrono::TimeZone;
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&chrono::Utc));
-    }
-    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    chrono_tz::Pacific::Auckland
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
-fn map_alex(e: AlexError) -> LaunchProblem {
-    if e.is_transient() {
-        LaunchProblem::Unavailable
-    } else if matches!(
-        e,
-        AlexError::FacilityNotMapped { .. } | AlexError::FacilityNotAllowed { .. }
-    ) {
-        LaunchProblem::Facility
-    } else {
-        LaunchProblem::Invalid
-    }
-}
-
-fn summarise(p: Patient) -> SessionPatient {
-    SessionPatient {
-        name: p.display_name().unwrap_or_else(|| "(no name recorded)".into()),
-        birth_date: p
-            .birth_date
-            .as_deref()
-            .map(format_date)
-            .unwrap_or_else(|| "unknown".into()),
-        nhi: p.nhi().unwrap_or("none recorded").to_string(),
-        id: p.id,
-    }
-}
-
-/// `1985-03-12` → `12 Mar 1985` (unambiguous for a GP).
-pub fn format_date(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// The browser cookie. Over https it is `SameSite=None; Secure; Partitioned` so it survives
 /// inside Medtech Evolution's embedded pane (a frame on another site); over plain http
 /// (development on localhost) `SameSite=Lax`.
-fn browser_cookie(secret: &str, https: bool) -> String {
+pub(super) fn browser_cookie(secret: &str, https: bool) -> String {
     let mut c = Cookie::build((BROWSER_COOKIE, secret.to_string()))
         .path("/")
         .http_only(true);
@@ -370,7 +76,7 @@ fn browser_cookie(secret: &str, https: bool) -> String {
     c.build().to_string()
 }
 
-fn browser_secret(headers: &HeaderMap) -> Option<String> {
+pub(super) fn browser_secret(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -382,18 +88,14 @@ fn browser_secret(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() >= 32)
 }
 
-/// The session `sid` if it exists, is live, and was opened by the browser making this request.
-pub async fn authorise(state: &AppState, sid: &str) -> Result<LaunchSession, AppError> {
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>().ok_or_else(AppError::internal)?;
-    authorise_headers(state, sid, &parts.headers).await
-}
-
-pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
+/// The session `sid` if it exists, is live, and was opened by the browser making this request:
+/// the one way every server function and handler authorises a request against its session.
+pub async fn authorise(state: &Sessions, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
     let (browser_hash, session) = load_live(state, sid).await?;
     let Some(secret) = browser_secret(headers) else {
         return Err(AppError::not_this_browser());
     };
-    if !crate::server::ops::constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
+    if !constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), browser_hash.as_bytes()) {
         return Err(AppError::not_this_browser());
     }
     if session.closing {
@@ -413,7 +115,7 @@ pub async fn authorise_headers(state: &AppState, sid: &str, headers: &HeaderMap)
 
 /// A live (not ended, not expired) session by id, with the hash of its browser's secret.
 /// Callers decide how the requester proves its right to it.
-pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSession), AppError> {
+pub async fn load_live(state: &Sessions, sid: &str) -> Result<(String, LaunchSession), AppError> {
     if !is_token(sid) {
         return Err(AppError::session_unknown());
     }
@@ -479,9 +181,10 @@ pub async fn load_live(state: &AppState, sid: &str) -> Result<(String, LaunchSes
 /// comes back well within it).
 pub const CLOSE_GRACE_SECS: i64 = 20;
 
-/// The widget's page was closed: its phone links stop at once, and the session ends unless
-/// the page comes back within `CLOSE_GRACE_SECS` (a reload).
-pub async fn close_session(state: &AppState, session: &LaunchSession) -> Result<(), AppError> {
+/// The widget's page was closed: the session ends unless the page comes back within
+/// `CLOSE_GRACE_SECS` (a reload). Its phone links stop at once (a phone link of a closing session
+/// is refused: see `handoff::server::resolve`).
+pub async fn close_session(state: &Sessions, session: &LaunchSession) -> Result<(), AppError> {
     let sid = session.id.clone();
     state
         .db
@@ -493,31 +196,30 @@ pub async fn close_session(state: &AppState, session: &LaunchSession) -> Result<
         })
         .await
         .map_err(|_| AppError::internal())?;
-    crate::handoff::server::revoke_session(state, &session.id).await?;
     tracing::info!(session = %short(&session.id), "widget closed");
     Ok(())
 }
 
 /// `POST /api/w/{sid}/close` — sent by the page as it goes away (`navigator.sendBeacon`).
 pub async fn close(
-    State(state): State<AppState>,
+    State(state): State<Sessions>,
     axum::extract::Path(sid): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let session = authorise_headers(&state, &sid, &headers).await?;
+        let session = authorise(&state, &sid, &headers).await?;
         close_session(&state, &session).await
     }
     .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => (status_of(&e), axum::Json(e)).into_response(),
+        Err(e) => crate::infra::http::error_response(e),
     }
 }
 
 /// Records consent once per session (a second call replaces it), with an audit entry.
 pub async fn record_consent(
-    state: &AppState,
+    state: &Sessions,
     session: &LaunchSession,
     kind: &str,
     reason: Option<&str>,
@@ -547,9 +249,9 @@ pub async fn record_consent(
                 "UPDATE sessions SET consent_kind = ?1, consent_reason = ?2, consent_at = ?3 WHERE id = ?4",
                 params![k, r, now_secs(), sid],
             )?;
-            crate::staging::store::append_audit(
+            append_audit(
                 &tx,
-                &crate::staging::store::Audit {
+                &Audit {
                     event: "consent",
                     session_id: Some(&sid),
                     facility: Some(&fac),
@@ -570,19 +272,14 @@ pub async fn record_consent(
 }
 
 /// Where consent is required, photos may only be added once it is recorded.
-pub fn require_consent(state: &AppState, session: &LaunchSession) -> Result<(), AppError> {
-    if state.settings.consent == "required" && session.consent.is_none() {
+pub fn require_consent(settings: &Settings, session: &LaunchSession) -> Result<(), AppError> {
+    if settings.consent == crate::config::Consent::Required && session.consent.is_none() {
         return Err(AppError::new(
             crate::error::ErrorKind::Conflict,
             "Record the patient's consent on the computer before adding photos.",
         ));
     }
     Ok(())
-}
-
-/// For handlers outside Leptos: the session or an HTTP error.
-pub fn status_of(e: &AppError) -> StatusCode {
-    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 #[cfg(test)]
@@ -597,11 +294,5 @@ mod tests {
         }
         let c = browser_cookie("s", false);
         assert!(c.contains("SameSite=Lax") && !c.contains("Secure"), "{c}");
-    }
-
-    #[test]
-    fn dates_read_unambiguously() {
-        assert_eq!(format_date("1985-03-12"), "12 Mar 1985");
-        assert_eq!(format_date("garbage"), "garbage");
     }
 }

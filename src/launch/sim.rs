@@ -23,13 +23,13 @@ pub struct SimLaunch {
 
 #[server(prefix = "/api", endpoint = "sim_launches")]
 pub async fn sim_launches() -> Result<Vec<SimPractice>, AppError> {
-    use crate::{error::ErrorKind, server::state::app_state};
-    let state = app_state().map_err(|_| AppError::internal())?;
-    let Some(sim) = state.simulator.as_ref() else {
-        return Err(crate::error::with_status(AppError::new(
+    use crate::error::ErrorKind;
+    // Provided by the composition root only when the simulator stands in for ALEX.
+    let Some(sim) = leptos::prelude::use_context::<crate::simulator::Simulator>() else {
+        return Err(AppError::new(
             ErrorKind::NotFound,
             "The simulator is not running: this server is connected to Medtech.",
-        )));
+        ));
     };
     let href =
         |pair: crate::simulator::LaunchPair| format!("/launch?context={}&signature={}", pair.context, pair.signature);

@@ -2,4 +2,3 @@
 
 pub mod codes;
 pub mod tags;
-pub mod ui;

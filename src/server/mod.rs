@@ -1,9 +1,8 @@
 //! Server assembly (ssr only): the service graph, the Axum router and its middleware.
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
-pub mod db;
+pub mod errors;
 pub mod health;
-pub mod limits;
 pub mod listen;
 pub mod ops;
 pub mod security;
@@ -28,7 +27,7 @@ use state::AppState;
 /// tests link the library without the binary's automatic registration.
 pub fn register_server_fns() {
     use leptos::server_fn::axum::register_explicit;
-    register_explicit::<crate::app::GetAppInfo>();
+    register_explicit::<crate::ui::frame::GetAppInfo>();
     register_explicit::<crate::launch::api::GetSession>();
     register_explicit::<crate::launch::api::RecordConsent>();
     register_explicit::<crate::launch::sim::SimLaunches>();
@@ -38,6 +37,7 @@ pub fn register_server_fns() {
     register_explicit::<crate::staging::api::RestorePhoto>();
     register_explicit::<crate::commit::api::CommitPhoto>();
     register_explicit::<crate::commit::api::CommitScan>();
+    register_explicit::<crate::commit::api::ConfirmInMedtech>();
     register_explicit::<crate::handoff::api::StartHandoff>();
     register_explicit::<crate::handoff::api::StopHandoff>();
     register_explicit::<crate::handoff::api::RedeemCode>();
@@ -52,8 +52,21 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx = {
         let state = state.clone();
+        let info = crate::ui::frame::AppInfo {
+            simulator: state.simulator.is_some(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
         move || {
-            provide_context(state.clone());
+            // Each domain's service on its own: a server function asks for the one it uses.
+            provide_context(state.sessions.clone());
+            provide_context(state.photos.clone());
+            provide_context(state.handoffs.clone());
+            provide_context(state.renderer.clone());
+            provide_context(state.committer.clone());
+            if let Some(sim) = &state.simulator {
+                provide_context(sim.clone());
+            }
+            provide_context(info.clone());
             // The guard's nonce for this request, so Leptos' own scripts carry it.
             let nonce = use_context::<axum::http::request::Parts>()
                 .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());
@@ -69,7 +82,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/launch", get(crate::launch::server::launch))
+        .route("/launch", get(crate::launch::entry::launch))
         .route(
             "/api/w/{sid}/photos",
             post(crate::staging::server::upload).layer(DefaultBodyLimit::max(
@@ -104,6 +117,7 @@ pub fn router(state: AppState) -> Router {
     };
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
+        .layer(axum::middleware::from_fn(errors::server_fn_status))
         .layer(CatchPanicLayer::custom(telemetry::panic_response))
         .layer(axum::middleware::from_fn_with_state(guard, security::guard));
     telemetry::with_request_tracing(app).with_state(state)
@@ -167,13 +181,21 @@ async fn retention(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        crate::editor::server::forget_renderings();
-        state.launch_limiter.forget_idle();
+        // Each domain forgets what it holds.
+        state.renderer.forget();
+        state.sessions.launch_limiter.forget_idle();
         state.ops_limiter.forget_idle();
-        match state.photos.purge(keep).await {
+        match state.photos.store.purge(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),
             Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+        let cutoff = crate::infra::time::now_secs() - keep;
+        if let Err(e) = state.committer.photos.purge_scan_docs(cutoff).await {
+            tracing::error!(error = %e, "retention: Scan documents could not be purged");
+        }
+        if let Err(e) = crate::handoff::service::purge(&state.handoffs).await {
+            tracing::error!(error = %e.message, "retention: phone links could not be forgotten");
         }
     }
 }

@@ -14,7 +14,8 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{security::Client, state::AppState};
+use super::state::AppState;
+use crate::infra::http::Client;
 use crate::{alex::AlexError, metadata::codes, nhi::Nhi};
 
 /// The simulator's (and Medtech UAT's) test practice, used when nothing else names a facility.
@@ -38,7 +39,7 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
+    if crate::infra::crypto::constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
         Ok(())
     } else {
         Err((
@@ -63,13 +64,6 @@ fn authorised_to_call_alex(state: &AppState, headers: &HeaderMap, client: Client
             .into_response());
     }
     Ok(())
-}
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use sha2::{Digest, Sha256};
-    // Compare digests so neither length nor content leaks through timing.
-    let (da, db) = (Sha256::digest(a), Sha256::digest(b));
-    da.iter().zip(db.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Deserialize)]
@@ -238,30 +232,7 @@ pub async fn audit(State(state): State<AppState>, headers: HeaderMap, Query(q): 
     let (session, photo) = (q.session.unwrap_or_default(), q.photo.unwrap_or_default());
     let rows = state
         .db
-        .call(move |c| {
-            let mut st = c.prepare(
-                "SELECT seq, at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id,
-                 correlation_id, detail FROM audit
-                 WHERE (?1 = '' OR session_id = ?1) AND (?2 = '' OR photo_id = ?2) ORDER BY seq LIMIT ?3",
-            )?;
-            st.query_map(rusqlite::params![session, photo, limit], |r| {
-                Ok(json!({
-                    "seq": r.get::<_, i64>(0)?,
-                    "at": chrono::DateTime::from_timestamp(r.get::<_, i64>(1)?, 0).map(|t| t.to_rfc3339()),
-                    "event": r.get::<_, String>(2)?,
-                    "photo_id": r.get::<_, Option<String>>(3)?,
-                    "session_id": r.get::<_, Option<String>>(4)?,
-                    "facility": r.get::<_, Option<String>>(5)?,
-                    "patient_id": r.get::<_, Option<String>>(6)?,
-                    "practitioner_id": r.get::<_, Option<String>>(7)?,
-                    "sha256": r.get::<_, Option<String>>(8)?,
-                    "alex_id": r.get::<_, Option<String>>(9)?,
-                    "correlation_id": r.get::<_, Option<String>>(10)?,
-                    "detail": r.get::<_, Option<String>>(11)?,
-                }))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
-        })
+        .call(move |c| crate::infra::audit::read(c, &session, &photo, limit))
         .await;
     match rows {
         Ok(rows) => Json(rows).into_response(),

@@ -14,16 +14,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::error::{AppError, ErrorKind};
-
-/// What the guard learnt about the caller; handlers read it as a request extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Client {
-    /// The socket's address, or the client a trusted proxy forwarded for.
-    pub ip: IpAddr,
-    /// The request reached us over https (directly, or as a trusted proxy says).
-    pub https: bool,
-}
+use crate::{
+    error::{AppError, ErrorKind},
+    infra::http::Client,
+};
 
 /// This request's script nonce (a request extension, provided to Leptos for its scripts).
 #[derive(Debug, Clone)]
@@ -67,7 +61,7 @@ impl Guard {
             .and_then(|v| v.rsplit(',').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
         Client {
-            ip: crate::handoff::server::forwarded_client(peer, &forwarded.join(","), &self.trusted_proxies),
+            ip: forwarded_client(peer, &forwarded.join(","), &self.trusted_proxies),
             https,
         }
     }
@@ -145,6 +139,20 @@ impl Guard {
             _ => None,
         }
     }
+}
+
+/// Walks `X-Forwarded-For` from the nearest hop back: the first address that is not a trusted
+/// proxy is the client (anything further left could have been written by the client itself).
+pub fn forwarded_client(peer: IpAddr, forwarded_for: &str, trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    for hop in forwarded_for.rsplit(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let Ok(ip) = hop.parse::<IpAddr>() else { break };
+        client = ip;
+        if !trusted.contains(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// `https://host:port/path` → `host:port`.

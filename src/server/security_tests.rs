@@ -131,3 +131,23 @@ fn authorities_are_read_from_urls() {
     assert_eq!(authority("null"), None);
     assert_eq!(authority(""), None);
 }
+
+#[test]
+fn forwarded_for_is_believed_only_as_far_as_the_trusted_proxies() {
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let proxies = [ip("10.0.0.5"), ip("10.0.0.6")];
+    let peer = ip("10.0.0.5");
+    assert_eq!(forwarded_client(peer, "203.0.113.7", &proxies), ip("203.0.113.7"));
+    // A client that writes its own header cannot choose its address: the nearest untrusted hop counts.
+    assert_eq!(
+        forwarded_client(peer, "1.2.3.4, 203.0.113.7", &proxies),
+        ip("203.0.113.7")
+    );
+    assert_eq!(
+        forwarded_client(peer, "203.0.113.7, 10.0.0.6", &proxies),
+        ip("203.0.113.7")
+    );
+    // Nothing usable: the proxy itself.
+    assert_eq!(forwarded_client(peer, "", &proxies), peer);
+    assert_eq!(forwarded_client(peer, "garbage", &proxies), peer);
+}

@@ -1,4 +1,5 @@
-//! The service graph, built once at start-up and handed to handlers and server functions.
+//! The composition root: every domain's service built once at start-up, in dependency order,
+//! and handed to handlers (`FromRef`) and server functions (context, see `server::router`).
 
 use std::sync::{
     Arc,
@@ -11,35 +12,43 @@ use secrecy::SecretString;
 
 use crate::{
     alex::{AlexClient, AlexConfig, AlexMode, config::AlexConfigError},
+    commit::service::Committer,
     config::Settings,
-    server::db::{Db, DbError},
+    editor::server::Renderer,
+    handoff::service::Handoffs,
+    infra::{
+        db::{Db, DbError},
+        limits::AddressLimiter,
+    },
+    launch::server::Sessions,
     simulator::{SimConfig, Simulator},
-    staging::store::{PhotoStore, StoreError},
+    staging::{
+        service::Photos,
+        store::{PhotoStore, StoreError},
+    },
 };
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// The composition root's parts: each domain's service handle, built once, plus what only the
+/// root itself uses (the simulator, the operations token and limit, readiness).
 pub struct Inner {
-    pub settings: Settings,
+    pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
-    pub alex: AlexClient,
+    pub alex: Arc<AlexClient>,
     pub db: Db,
-    pub photos: PhotoStore,
-    /// Photo changes, for the pages of the session they belong to (server-sent events).
-    pub events: tokio::sync::broadcast::Sender<crate::staging::server::PhotoEvent>,
-    /// Failed phone-code guesses per address.
-    pub guesses: crate::handoff::server::GuessLimiter,
-    /// The embedded ALEX simulator, when no ALEX credentials are configured.
+    pub sessions: Sessions,
+    pub photos: Photos,
+    pub handoffs: Handoffs,
+    pub renderer: Renderer,
+    pub committer: Committer,
+    /// The embedded ALEX simulator, when it was chosen (`alex_environment = "simulator"`).
     pub simulator: Option<Simulator>,
     /// Bearer token for the operations endpoints (env OPS_TOKEN); unset, they are closed.
     pub ops_token: Option<SecretString>,
-    /// Upload bodies held at once, and uploads per session at once.
-    pub uploads: crate::staging::gate::UploadGate,
-    /// Launches per client address (each costs an ALEX call).
-    pub launch_limiter: super::limits::AddressLimiter,
     /// Calls of the operations endpoints that reach ALEX, per client address.
-    pub ops_limiter: super::limits::AddressLimiter,
+    pub ops_limiter: AddressLimiter,
     ready: AtomicBool,
 }
 
@@ -72,6 +81,18 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Handlers take the one service they need as their state.
+macro_rules! service_from_ref {
+    ($($field:ident: $ty:ty),* $(,)?) => {$(
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+service_from_ref!(sessions: Sessions, photos: Photos, handoffs: Handoffs, renderer: Renderer, committer: Committer);
+
 impl AppState {
     /// Builds every service from settings and the process environment.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
@@ -87,15 +108,14 @@ impl AppState {
         let data_dir = settings.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::DataDir(data_dir.clone(), e))?;
         let db = Db::open(&data_dir.join("clinical-images.sqlite3"))?;
-        let photos = PhotoStore::from_settings(db.clone(), &settings, &env)?;
-        let interrupted = photos.recover_interrupted().await?;
+        let store = PhotoStore::from_settings(db.clone(), &settings, &env)?;
+        let interrupted = store.recover_interrupted().await?;
         if interrupted > 0 {
             tracing::warn!(
                 photos = interrupted,
                 "commits interrupted by a restart marked outcome-unknown"
             );
         }
-        let guesses = crate::handoff::server::GuessLimiter::new(settings.handoff_guess_limit);
         let mode = AlexMode::from_env(&settings, &env)?;
         let (config, simulator) = match mode {
             AlexMode::Live(config) => (*config, None),
@@ -107,27 +127,28 @@ impl AppState {
                 (simulator_config(&sim, facility_allowlist), Some(sim))
             }
         };
-        let alex = AlexClient::new(&config)?;
-        let launch_limit = settings.launch_limit_per_address;
-        let upload_budget_mib = settings.upload_budget_mib;
+        let alex = Arc::new(AlexClient::new(&config)?);
         crate::staging::recheck::budget::configure(settings.decode_budget_mib << 20);
         let ops_token = env("OPS_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
+        let settings = Arc::new(settings);
+        let sessions = Sessions::new(db.clone(), alex.clone(), settings.clone());
+        let photos = Photos::new(store, settings.clone(), sessions.clone());
+        let handoffs = Handoffs::new(db.clone(), settings.clone(), sessions.clone(), photos.clone());
+        let renderer = Renderer::new(photos.clone());
+        let committer = Committer::new(alex.clone(), renderer.clone(), handoffs.clone());
         Ok(AppState(Arc::new(Inner {
             settings,
             leptos_options,
             alex,
             db,
+            sessions,
             photos,
-            events: tokio::sync::broadcast::channel(256).0,
-            guesses,
+            handoffs,
+            renderer,
+            committer,
             simulator,
             ops_token,
-            uploads: crate::staging::gate::UploadGate::new(
-                upload_budget_mib << 20,
-                std::time::Duration::from_secs(60),
-            ),
-            launch_limiter: super::limits::AddressLimiter::new(launch_limit, std::time::Duration::from_secs(600)),
-            ops_limiter: super::limits::AddressLimiter::new(30, std::time::Duration::from_secs(60)),
+            ops_limiter: AddressLimiter::new(30, std::time::Duration::from_secs(60)),
             ready: AtomicBool::new(false),
         })))
     }
@@ -155,9 +176,4 @@ pub fn simulator_config(sim: &Simulator, facility_allowlist: Option<Vec<String>>
         timeouts: Default::default(),
         retry: Default::default(),
     }
-}
-
-/// The service graph inside a server function.
-pub fn app_state() -> Result<AppState, ServerFnError> {
-    use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state missing from context"))
 }

@@ -93,6 +93,9 @@ mod tests {
         assert!(gate.enter("c", 1024).await.is_err(), "no bytes left");
         drop((a1, a2, b));
         assert_eq!(gate.free_bytes(), 10 * 1024);
-        assert!(gate.enter("c", 50 * 1024).await.is_ok(), "a body larger than the budget takes all of it");
+        assert!(
+            gate.enter("c", 50 * 1024).await.is_ok(),
+            "a body larger than the budget takes all of it"
+        );
     }
 }

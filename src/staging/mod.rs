@@ -6,90 +6,22 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod changes;
+#[cfg(feature = "ssr")]
 pub mod corrupt;
 #[cfg(feature = "ssr")]
 pub mod gate;
 #[cfg(feature = "ssr")]
 pub mod recheck;
 #[cfg(feature = "ssr")]
+pub mod record;
+#[cfg(feature = "ssr")]
+pub mod retention;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
+pub mod tag_panel;
 pub mod ui;
-
-use serde::{Deserialize, Serialize};
-
-use crate::metadata::tags::Tags;
-
-/// A photo's life: staged → committing → committed, or → failed → committing again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoState {
-    Staged,
-    Committing,
-    Committed,
-    Failed,
-    Removed,
-    /// Not committed within the retention time: its image was deleted.
-    Expired,
-}
-
-impl PhotoState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhotoState::Staged => "staged",
-            PhotoState::Committing => "committing",
-            PhotoState::Committed => "committed",
-            PhotoState::Failed => "failed",
-            PhotoState::Removed => "removed",
-            PhotoState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PhotoState> {
-        Some(match s {
-            "staged" => PhotoState::Staged,
-            "committing" => PhotoState::Committing,
-            "committed" => PhotoState::Committed,
-            "failed" => PhotoState::Failed,
-            "removed" => PhotoState::Removed,
-            "expired" => PhotoState::Expired,
-            _ => return None,
-        })
-    }
-}
-
-/// One photo as a page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct PhotoView {
-    pub id: String,
-    pub state: PhotoState,
-    pub tags: Tags,
-    /// Labels of required tags still missing (empty = ready).
-    pub missing: Vec<String>,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: u64,
-    /// "desktop" or "phone".
-    pub source: String,
-    /// e.g. "23 Nov 2026 10:42" (NZ time).
-    pub taken: String,
-    /// Why the last commit failed, in words for the GP.
-    pub failure: Option<String>,
-    /// The failure's kind (e.g. `unavailable`, `outcome_unknown`).
-    pub failure_kind: Option<String>,
-    pub alex_id: Option<String>,
-    /// Where it was (or is being) committed: `media` or `scan_pdf`.
-    pub target: Option<String>,
-    /// URL of the image as it will be committed (same origin; needs this browser's session
-    /// cookie): the original, or the editor's rendering when the photo has an edit.
-    pub image_url: String,
-    /// The photo has a saved edit (crop, rotation or annotations).
-    pub edited: bool,
-}
-
-impl PhotoView {
-    pub fn is_ready(&self) -> bool {
-        self.missing.is_empty() && matches!(self.state, PhotoState::Staged | PhotoState::Failed)
-    }
-}

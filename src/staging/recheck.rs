@@ -9,7 +9,7 @@ use image::{
     imageops::FilterType, metadata::Orientation,
 };
 
-use crate::capture::{
+use crate::imaging::{
     integrity::{Damage, check_whole},
     rules::{MIN_LONG_EDGE, target_size},
 };

@@ -2,7 +2,7 @@
 use super::*;
 use image::{ImageEncoder, Rgb, RgbImage, codecs::png::PngEncoder};
 
-use crate::capture::integrity::crc32;
+use crate::imaging::integrity::crc32;
 
 fn limits() -> RecheckLimits {
     RecheckLimits {

@@ -10,64 +10,28 @@ use axum::{
 
 use super::{
     recheck::{RecheckLimits, recheck},
-    store::{PhotoRecord, StoreError},
+    record::PhotoRecord,
+    service::{PhotoEvent, Photos, staged_record, store_error},
 };
 use crate::{
     error::{AppError, ErrorKind},
-    launch::server::{LaunchSession, authorise_headers, short, status_of},
+    infra::http::error_response,
+    launch::session::{LaunchSession, short},
     metadata::tags::TagPatch,
-    server::state::AppState,
 };
-
-pub fn error_response(e: AppError) -> Response {
-    (status_of(&e), Json(e)).into_response()
-}
-
-pub fn store_error(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::new(ErrorKind::NotFound, "That photo is no longer here."),
-        StoreError::WrongState(s) => AppError::new(
-            ErrorKind::Conflict,
-            format!("That photo cannot be changed now (it is {}).", s.as_str()),
-        ),
-        StoreError::Integrity(_) => AppError::new(
-            ErrorKind::Integrity,
-            "This photo's stored file is not the one that was added, so it is not used. Remove it and add the photo again.",
-        ),
-        other => {
-            tracing::error!(error = %other, "staging store failed");
-            AppError::internal()
-        }
-    }
-}
-
-/// The session, which must have a patient, for a staging call.
-pub async fn session_with_patient(
-    state: &AppState,
-    sid: &str,
-    headers: &HeaderMap,
-) -> Result<(LaunchSession, String), AppError> {
-    let session = authorise_headers(state, sid, headers).await?;
-    let patient = session
-        .patient
-        .as_ref()
-        .map(|p| p.id.clone())
-        .ok_or_else(AppError::no_patient)?;
-    Ok((session, patient))
-}
 
 /// `POST /api/w/{sid}/photos` — multipart fields `id` (a UUID the browser chose for this upload:
 /// only an idempotency key within the session, so a retried upload is recognised; the photo's own
 /// id is minted by the server), optional `taken_at` (ms since epoch), optional tags (`body_site`,
 /// `laterality`, `view`, `image_type`, `description`), and `photo` (the file).
 pub async fn upload(
-    State(state): State<AppState>,
+    State(state): State<Photos>,
     Path(sid): Path<String>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let result = async {
-        let (session, patient_id) = session_with_patient(&state, &sid, &headers).await?;
+        let (session, patient_id) = state.session_with_patient(&sid, &headers).await?;
         let _pass = state.uploads.enter(&session.id, body_length(&state, &headers)).await?;
         let upload = read_upload(&state, multipart).await?;
         stage_upload(&state, &session, &patient_id, upload, "desktop").await
@@ -85,7 +49,7 @@ pub async fn upload(
 
 /// How many bytes an upload's body will hold in memory: its declared length, never more than
 /// the largest upload read.
-pub fn body_length(state: &AppState, headers: &HeaderMap) -> u64 {
+pub fn body_length(state: &Photos, headers: &HeaderMap) -> u64 {
     let cap = state.settings.max_upload_bytes + 64 * 1024;
     headers
         .get(header::CONTENT_LENGTH)
@@ -105,10 +69,7 @@ pub struct Upload {
 
 /// Reads the multipart body, streaming the photo with a byte cap. A body that is not multipart
 /// at all (no boundary, another type) gets our JSON error like every other refusal.
-pub async fn read_upload(
-    state: &AppState,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Upload, AppError> {
+pub async fn read_upload(state: &Photos, multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, AppError> {
     let mut multipart = multipart.map_err(|_| {
         AppError::invalid("The upload was not a photo form (multipart/form-data with a boundary).".to_string())
     })?;
@@ -190,13 +151,13 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, malformed: &str)
 
 /// Re-checks the image, stages it with its tags, and tells the session's pages.
 pub async fn stage_upload(
-    state: &AppState,
+    state: &Photos,
     session: &LaunchSession,
     patient_id: &str,
     upload: Upload,
     source: &str,
 ) -> Result<PhotoRecord, AppError> {
-    crate::launch::server::require_consent(state, session)?;
+    crate::launch::server::require_consent(&state.settings, session)?;
     let now = chrono::Utc::now().timestamp();
     // A capture time from the browser is kept only if plausible (not in the future, not ancient).
     let taken_at = upload
@@ -222,13 +183,13 @@ pub async fn stage_upload(
             }
         })?;
     let mut record = state
-        .photos
+        .store
         .stage(session, patient_id, &upload.upload_key, checked, source, taken_at)
         .await
         .map_err(store_error)?;
     if upload.tags != TagPatch::default()
         && let Some(tagged) = state
-            .photos
+            .store
             .update_tags(session, vec![record.id.clone()], upload.tags)
             .await
             .map_err(store_error)?
@@ -242,30 +203,6 @@ pub async fn stage_upload(
         record: record.clone(),
     });
     Ok(record)
-}
-
-/// A photo of a session changed (sent to that session's open pages).
-#[derive(Clone, Debug)]
-pub struct PhotoEvent {
-    pub session_id: String,
-    pub record: PhotoRecord,
-}
-
-/// A photo of session `sid` whose image is still held, for the browser that opened the session.
-pub async fn staged_record(
-    state: &AppState,
-    sid: &str,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<PhotoRecord, AppError> {
-    let session = authorise_headers(state, sid, headers).await?;
-    state
-        .photos
-        .get(&session.id, id)
-        .await
-        .map_err(store_error)?
-        .filter(|r| !r.blob_key.is_empty())
-        .ok_or_else(|| store_error(StoreError::NotFound))
 }
 
 /// A JPEG answer with its cache policy.
@@ -282,13 +219,13 @@ pub fn jpeg_response(bytes: impl IntoResponse, cache_control: &'static str) -> R
 
 /// `GET /api/w/{sid}/photos/{id}/image` — the staged JPEG, for this session's browser only.
 pub async fn image(
-    State(state): State<AppState>,
+    State(state): State<Photos>,
     Path((sid, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
         let record = staged_record(&state, &sid, &id, &headers).await?;
-        state.photos.image(&record).await.map_err(store_error)
+        state.store.image(&record).await.map_err(store_error)
     }
     .await;
     match result {

@@ -1,27 +1,34 @@
-//! Staged photos: image bytes in an object store (a local directory by default), records and
-//! the audit trail in SQLite. Every state change is one audit entry, in the same transaction.
+//! The photo store: image bytes in an object store (a local directory or an S3 bucket), records
+//! in the database's `photos` table. Ownership is decided before a byte is written (the store
+//! mints every photo id), and every read of a stored object is checked against its SHA-256.
+//! State changes are in `changes`, retention in `retention`, the record itself in `record`.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
-use super::corrupt::CorruptRow;
-use super::{PhotoState, PhotoView, recheck::Checked};
-use crate::{
-    alex::write::sha256_hex,
-    launch::server::LaunchSession,
-    metadata::tags::{TagPatch, Tags},
-    server::db::{Db, now_secs},
+use super::{
+    recheck::Checked,
+    record::{COLUMNS, PhotoRecord, from_row},
 };
-
+use crate::model::PhotoState;
+use crate::{
+    infra::{
+        audit::{Audit, append_audit},
+        crypto::{constant_time_eq, sha256_hex},
+        db::Db,
+        time::now_secs,
+    },
+    launch::session::LaunchSession,
+};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("object store: {0}")]
     Blob(#[from] object_store::Error),
     #[error(transparent)]
-    Db(#[from] crate::server::db::DbError),
+    Db(#[from] crate::infra::db::DbError),
     #[error("no such photo")]
     NotFound,
     #[error("photo is {0:?}")]
@@ -32,168 +39,6 @@ pub enum StoreError {
     #[error("stored object {0} does not match its recorded SHA-256")]
     Integrity(String),
 }
-
-/// One photo's record.
-#[derive(Debug, Clone)]
-pub struct PhotoRecord {
-    pub id: String,
-    pub session_id: String,
-    pub facility: String,
-    pub patient_id: String,
-    pub state: PhotoState,
-    pub blob_key: String,
-    pub sha256: String,
-    pub bytes: u64,
-    pub width: u32,
-    pub height: u32,
-    pub source: String,
-    pub taken_at: i64,
-    pub tags: Tags,
-    pub alex_id: Option<String>,
-    pub failure_kind: Option<String>,
-    pub failure: Option<String>,
-    /// The editor's saved operations (JSON of `editor::ops::Edit`); `None` = unedited.
-    pub edit: Option<String>,
-    /// Where the last commit attempt went: `media` or `scan_pdf`.
-    pub target: Option<String>,
-    /// The Inbox-Scan document this photo was last sent in.
-    pub scan_doc: Option<String>,
-}
-
-const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
-                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
-    let id: String = r.get(0)?;
-    let corrupt = |index, column| CorruptRow::error("photos", &id, index, column);
-    let state: String = r.get(4)?;
-    let state = PhotoState::parse(&state).ok_or_else(|| corrupt(4, "state"))?;
-    let tags: String = r.get(12)?;
-    let tags = serde_json::from_str(&tags).map_err(|_| corrupt(12, "tags"))?;
-    Ok(PhotoRecord {
-        session_id: r.get(1)?,
-        facility: r.get(2)?,
-        patient_id: r.get(3)?,
-        state,
-        blob_key: r.get(5)?,
-        sha256: r.get(6)?,
-        bytes: r.get::<_, i64>(7)? as u64,
-        width: r.get(8)?,
-        height: r.get(9)?,
-        source: r.get(10)?,
-        taken_at: r.get(11)?,
-        tags,
-        alex_id: r.get(13)?,
-        failure_kind: r.get(14)?,
-        failure: r.get(15)?,
-        edit: r.get(16)?,
-        target: r.get(17)?,
-        scan_doc: r.get(18)?,
-        id,
-    })
-}
-
-impl PhotoRecord {
-    /// An audit entry about this photo.
-    pub fn audit<'a>(&'a self, event: &'a str, practitioner: Option<&'a str>, detail: Option<&'a str>) -> Audit<'a> {
-        Audit {
-            event,
-            photo_id: Some(&self.id),
-            session_id: Some(&self.session_id),
-            facility: Some(&self.facility),
-            patient_id: Some(&self.patient_id),
-            practitioner_id: practitioner,
-            sha256: Some(&self.sha256),
-            detail,
-            ..Default::default()
-        }
-    }
-
-    /// The photo as the phone that sent it may see it: no address naming the desktop session.
-    pub fn phone_view(&self, required: &[String]) -> PhotoView {
-        PhotoView {
-            image_url: String::new(),
-            ..self.view(required, "")
-        }
-    }
-
-    pub fn view(&self, required: &[String], sid: &str) -> PhotoView {
-        // An edited photo shows (and reports the size of) what a commit would send.
-        let edit = self
-            .edit
-            .as_deref()
-            .and_then(|j| crate::editor::ops::Edit::from_saved(j).ok().flatten());
-        let (width, height) = edit
-            .as_ref()
-            .map_or((self.width, self.height), |e| e.size_after(self.width, self.height));
-        let image_url = match &edit {
-            Some(e) => format!("/api/w/{sid}/photos/{}/rendered?e={}", self.id, e.fingerprint()),
-            None => format!("/api/w/{sid}/photos/{}/image", self.id),
-        };
-        PhotoView {
-            id: self.id.clone(),
-            state: self.state,
-            missing: self.tags.missing(required),
-            tags: self.tags.clone(),
-            width,
-            height,
-            bytes: self.bytes,
-            source: self.source.clone(),
-            taken: taken_words(self.taken_at),
-            failure: self.failure.clone(),
-            failure_kind: self.failure_kind.clone(),
-            alex_id: self.alex_id.clone(),
-            target: self.target.clone(),
-            image_url,
-            edited: edit.is_some(),
-        }
-    }
-}
-
-/// The photo after a guarded UPDATE: changed (1 row), in the wrong state, or not there.
-fn moved(result: (usize, Option<PhotoRecord>)) -> Result<PhotoRecord, StoreError> {
-    match result {
-        (_, None) => Err(StoreError::NotFound),
-        (1, Some(r)) => Ok(r),
-        (_, Some(r)) => Err(StoreError::WrongState(r.state)),
-    }
-}
-
-/// "23 Nov 2026 10:42" in New Zealand time.
-pub fn taken_words(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Pacific::Auckland)
-                .format("%-d %b %Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// An audit entry: who did what to which photo. Stored, never logged.
-#[derive(Debug, Default, Clone)]
-pub struct Audit<'a> {
-    pub event: &'a str,
-    pub photo_id: Option<&'a str>,
-    pub session_id: Option<&'a str>,
-    pub facility: Option<&'a str>,
-    pub patient_id: Option<&'a str>,
-    pub practitioner_id: Option<&'a str>,
-    pub sha256: Option<&'a str>,
-    pub alex_id: Option<&'a str>,
-    pub correlation_id: Option<&'a str>,
-    pub detail: Option<&'a str>,
-}
-
-pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO audit (at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id, correlation_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![now_secs(), a.event, a.photo_id, a.session_id, a.facility, a.patient_id, a.practitioner_id, a.sha256, a.alex_id, a.correlation_id, a.detail],
-    )?;
-    Ok(())
-}
-
 #[derive(Clone)]
 pub struct PhotoStore {
     pub(crate) db: Db,
@@ -242,9 +87,9 @@ impl PhotoStore {
         settings: &crate::config::Settings,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, StoreError> {
-        match settings.blob_store.as_str() {
-            "s3" => Self::s3(db, env),
-            _ => Self::local(db, &settings.data_dir),
+        match settings.blob_store {
+            crate::config::BlobStore::S3 => Self::s3(db, env),
+            crate::config::BlobStore::Local => Self::local(db, &settings.data_dir),
         }
     }
 
@@ -401,272 +246,9 @@ impl PhotoStore {
             return Err(StoreError::NotFound);
         }
         let bytes = self.blobs.get(&BlobPath::from(key)).await?.bytes().await?;
-        if !crate::server::ops::constant_time_eq(sha256_hex(&bytes).as_bytes(), sha256.as_bytes()) {
+        if !constant_time_eq(sha256_hex(&bytes).as_bytes(), sha256.as_bytes()) {
             return Err(StoreError::Integrity(key.to_string()));
         }
         Ok(bytes)
-    }
-
-    /// Applies a tag change to photos of this session that can still change (not committed).
-    pub async fn update_tags(
-        &self,
-        session: &LaunchSession,
-        ids: Vec<String>,
-        patch: TagPatch,
-    ) -> Result<Vec<PhotoRecord>, StoreError> {
-        let (sid, prac) = (session.id.clone(), session.practitioner_id.clone());
-        Ok(self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let mut changed = Vec::new();
-                for id in ids {
-                    let Some(mut r) = tx
-                        .query_row(
-                            &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
-                            params![id, sid],
-                            from_row,
-                        )
-                        .optional()?
-                    else {
-                        continue;
-                    };
-                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) {
-                        continue;
-                    }
-                    patch.apply(&mut r.tags);
-                    let json = serde_json::to_string(&r.tags).unwrap_or_else(|_| "{}".into());
-                    tx.execute(
-                        "UPDATE photos SET tags = ?1, updated_at = ?2 WHERE id = ?3",
-                        params![json, now_secs(), r.id],
-                    )?;
-                    append_audit(&tx, &r.audit("tagged", prac.as_deref(), Some(&json)))?;
-                    changed.push(r);
-                }
-                tx.commit()?;
-                Ok(changed)
-            })
-            .await?)
-    }
-
-    /// Saves (or, with `None`, clears) the editor's operations for a photo that can still change.
-    /// The original image is never touched; `detail` goes to the `edited` audit entry.
-    pub async fn set_edit(
-        &self,
-        session: &LaunchSession,
-        id: &str,
-        edit: Option<String>,
-        detail: String,
-    ) -> Result<PhotoRecord, StoreError> {
-        let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
-        let result = self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let changed = tx.execute(
-                    "UPDATE photos SET edit = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ('staged', 'failed')",
-                    params![edit, now_secs(), id, sid],
-                )?;
-                let r = tx
-                    .query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"), params![id, sid], from_row)
-                    .optional()?;
-                if let (1, Some(r)) = (changed, &r) {
-                    append_audit(&tx, &r.audit("edited", prac.as_deref(), Some(&detail)))?;
-                }
-                tx.commit()?;
-                Ok((changed, r))
-            })
-            .await?;
-        moved(result)
-    }
-
-    /// Removes (or, with `removed = false`, restores) a photo that is not committed.
-    pub async fn set_removed(
-        &self,
-        session: &LaunchSession,
-        id: &str,
-        removed: bool,
-    ) -> Result<PhotoRecord, StoreError> {
-        let (from, to, event) = if removed {
-            ("state IN ('staged', 'failed')", PhotoState::Removed, "removed")
-        } else {
-            ("state = 'removed'", PhotoState::Staged, "restored")
-        };
-        self.transition(session, id, from, to, event, None).await
-    }
-
-    /// Moves one photo between states when its current state matches `from_sql`, with an audit
-    /// entry; answers the photo as it now is, or why it could not move.
-    pub async fn transition(
-        &self,
-        session: &LaunchSession,
-        id: &str,
-        from_sql: &'static str,
-        to: PhotoState,
-        event: &'static str,
-        detail: Option<String>,
-    ) -> Result<PhotoRecord, StoreError> {
-        let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
-        let result = self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let moved = tx.execute(
-                    &format!(
-                        "UPDATE photos SET state = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND {from_sql}"
-                    ),
-                    params![to.as_str(), now_secs(), id, sid],
-                )?;
-                let r = tx
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
-                        params![id, sid],
-                        from_row,
-                    )
-                    .optional()?;
-                if let (1, Some(r)) = (moved, &r) {
-                    append_audit(&tx, &r.audit(event, prac.as_deref(), detail.as_deref()))?;
-                }
-                tx.commit()?;
-                Ok((moved, r))
-            })
-            .await?;
-        moved(result)
-    }
-
-    /// Records the outcome of a commit attempt that began with `transition(... Committing)`.
-    pub async fn finish_commit(
-        &self,
-        session: &LaunchSession,
-        record: &PhotoRecord,
-        outcome: Result<String, (String, String)>,
-        correlation_id: Option<String>,
-    ) -> Result<PhotoRecord, StoreError> {
-        let (id, prac) = (record.id.clone(), session.practitioner_id.clone());
-        let rec = record.clone();
-        let r = self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let now = now_secs();
-                match &outcome {
-                    Ok(alex_id) => tx.execute(
-                        "UPDATE photos SET state = 'committed', alex_id = ?1, failure_kind = NULL, failure = NULL, updated_at = ?2 WHERE id = ?3",
-                        params![alex_id, now, id],
-                    )?,
-                    Err((kind, message)) => tx.execute(
-                        "UPDATE photos SET state = 'failed', failure_kind = ?1, failure = ?2, updated_at = ?3 WHERE id = ?4",
-                        params![kind, message, now, id],
-                    )?,
-                };
-                let event = if outcome.is_ok() { "committed" } else { "failed" };
-                append_audit(&tx, &Audit {
-                    alex_id: outcome.as_ref().ok().map(String::as_str),
-                    correlation_id: correlation_id.as_deref(),
-                    ..rec.audit(event, prac.as_deref(), outcome.as_ref().err().map(|(k, _)| k.as_str()))
-                })?;
-                let r = tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"), params![id], from_row)?;
-                tx.commit()?;
-                Ok(r)
-            })
-            .await?;
-        Ok(r)
-    }
-
-    /// After a restart, a photo left "committing" may or may not have reached Medtech: mark it
-    /// failed with an unknown outcome, so it is never re-sent without the GP checking first.
-    pub async fn recover_interrupted(&self) -> Result<usize, StoreError> {
-        Ok(self
-            .db
-            .call(|c| {
-                let tx = c.transaction()?;
-                let stuck: Vec<PhotoRecord> = {
-                    let mut st = tx.prepare(&format!("SELECT {COLUMNS} FROM photos WHERE state = 'committing'"))?;
-                    st.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?
-                };
-                for r in &stuck {
-                    tx.execute(
-                        "UPDATE photos SET state = 'failed', failure_kind = 'outcome_unknown', failure = ?1, updated_at = ?2 WHERE id = ?3",
-                        params![crate::alex::AlexError::OutcomeUnknown { detail: String::new() }.gp_message(), now_secs(), r.id],
-                    )?;
-                    append_audit(&tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
-                }
-                PhotoStore::recover_scan_docs(&tx)?;
-                tx.commit()?;
-                Ok(stuck.len())
-            })
-            .await?)
-    }
-
-    /// Retention: photos added more than `older_than_secs` ago lose their image. Those never
-    /// committed become `expired`; committed ones keep their record (the audit needs it).
-    /// Spent handoff links are forgotten too. Returns how many images were deleted.
-    pub async fn purge(&self, older_than_secs: i64) -> Result<usize, StoreError> {
-        let cutoff = now_secs() - older_than_secs;
-        let due: Vec<PhotoRecord> = self
-            .db
-            .call(move |c| {
-                let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"
-                ))?;
-                st.query_map(params![cutoff], from_row)?.collect()
-            })
-            .await?;
-        for r in &due {
-            self.delete_blob(&r.blob_key).await?;
-            let r = r.clone();
-            self.db
-                .call(move |c| {
-                    let tx = c.transaction()?;
-                    let expire = r.state != PhotoState::Committed;
-                    tx.execute(
-                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
-                        params![expire, now_secs(), r.id],
-                    )?;
-                    append_audit(&tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
-                    tx.commit()
-                })
-                .await?;
-        }
-        self.purge_scan_docs(cutoff).await?;
-        let orphans = self.sweep_orphans(cutoff).await?;
-        if orphans > 0 {
-            tracing::warn!(
-                objects = orphans,
-                "retention: stored objects no record refers to were deleted"
-            );
-        }
-        self.db
-            .call(move |c| c.execute("DELETE FROM handoffs WHERE expires_at < ?1", params![now_secs() - 3600]))
-            .await?;
-        Ok(due.len())
-    }
-
-    /// Deletes stored objects older than `cutoff` that no photo or document refers to (an
-    /// upload cut short between its image and its record, a crash mid-write): nothing stored
-    /// outlives retention. Returns how many were deleted.
-    pub async fn sweep_orphans(&self, cutoff: i64) -> Result<usize, StoreError> {
-        use futures::TryStreamExt;
-        let known: std::collections::HashSet<String> = self
-            .db
-            .call(|c| {
-                let mut st = c.prepare(
-                    "SELECT blob_key FROM photos WHERE blob_key != '' UNION SELECT blob_key FROM scan_documents WHERE blob_key != ''",
-                )?;
-                st.query_map([], |r| r.get(0))?.collect()
-            })
-            .await?;
-        let cutoff = chrono::DateTime::from_timestamp(cutoff, 0).unwrap_or_default();
-        let mut swept = 0;
-        for prefix in ["photos", "scan"] {
-            let objects: Vec<_> = self.blobs.list(Some(&BlobPath::from(prefix))).try_collect().await?;
-            for o in objects {
-                if o.last_modified < cutoff && !known.contains(o.location.as_ref()) {
-                    self.delete_blob(o.location.as_ref()).await?;
-                    swept += 1;
-                }
-            }
-        }
-        Ok(swept)
     }
 }

@@ -3,12 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{PhotoState, PhotoView, api};
-use crate::{
-    capture::ui::drop_handlers,
-    editor::ui::{EditButton, Editor},
-    ui::workspace::Workspace,
-};
+use super::api;
+use crate::model::{PhotoState, PhotoView};
+use crate::{capture::ui::drop_handlers, ui::workspace::Workspace};
 
 /// The badge a thumbnail wears.
 pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
@@ -171,11 +168,11 @@ fn focus_current() {
     }
 }
 
-/// The current photo, large, with zoom and remove.
+/// The current photo, large, with zoom, remove, and "Edit photo" (which opens the editor the page
+/// shows for `editing`).
 #[component]
-pub fn Preview(ws: Workspace) -> impl IntoView {
+pub fn Preview(ws: Workspace, editing: RwSignal<Option<String>>) -> impl IntoView {
     let zoomed = RwSignal::new(false);
-    let editing = RwSignal::new(None::<String>);
     let current = move || {
         let id = ws.current.get()?;
         ws.photos.get().into_iter().find(|p| p.id == id)
@@ -191,7 +188,11 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                     <Show when=move || can_edit>
                         {
                             let id = edit_id.clone();
-                            view! { <EditButton editing id=id.clone() /> }
+                            view! {
+                                <button type="button" class="secondary edit-photo" on:click=move |_| editing.set(Some(id.clone()))>
+                                    "Edit photo"
+                                </button>
+                            }
                         }
                     </Show>
                     <div class="preview-image">
@@ -228,6 +229,33 @@ pub fn Preview(ws: Workspace) -> impl IntoView {
                 </figure>
             }
         })}
-        <Editor ws editing />
+    }
+}
+
+/// Messages for the GP, newest last; a removed photo's message offers Undo.
+#[component]
+pub fn Notices(ws: Workspace) -> impl IntoView {
+    view! {
+        <ul class="notices" aria-live="polite" aria-label="Messages">
+            <For each=move || ws.notices.get() key=|n| n.id let:n>
+                {
+                    let id = n.id;
+                    let undo = n.undo_photo.clone();
+                    view! {
+                        <li class:error=n.is_error role=if n.is_error { "alert" } else { "status" }>
+                            <span>{n.text.clone()}</span>
+                            {undo.map(|photo| view! {
+                                <button type="button" class="secondary" on:click=move |_| undo_remove(ws, photo.clone())>
+                                    "Undo"
+                                </button>
+                            })}
+                            <button type="button" class="link" aria-label="Dismiss message" on:click=move |_| ws.notices.update(|l| l.retain(|x| x.id != id))>
+                                "×"
+                            </button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
     }
 }

@@ -2,7 +2,25 @@
 
 use leptos::prelude::*;
 
-use crate::app::{AppInfo, PRODUCT_NAME};
+use serde::{Deserialize, Serialize};
+
+use crate::model::PatientSummary;
+
+pub const PRODUCT_NAME: &str = "Clinical Images";
+
+/// What every page needs to know about how this server is connected.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AppInfo {
+    /// True when no ALEX credentials are configured and the embedded simulator stands in.
+    pub simulator: bool,
+    pub version: String,
+}
+
+#[server(prefix = "/api", endpoint = "app_info")]
+pub async fn get_app_info() -> Result<AppInfo, ServerFnError> {
+    // Built once by the composition root and provided to every request.
+    use_context::<AppInfo>().ok_or_else(|| ServerFnError::new("app info missing from context"))
+}
 
 /// True once this page has hydrated in the browser (never during server rendering).
 /// Controls that need WASM stay disabled until then, so a click is never silently lost.
@@ -54,12 +72,4 @@ pub fn PatientBanner(#[prop(into)] patient: Signal<Option<PatientSummary>>) -> i
             }}
         </section>
     }
-}
-
-/// What the banner shows. Display strings only: formatting happens on the server.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PatientSummary {
-    pub name: String,
-    pub birth_date: String,
-    pub nhi: String,
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::{launch::api::ClientLimits, staging::PhotoView, ui::frame::PatientSummary};
+use crate::model::{ClientLimits, PatientSummary, PhotoView};
 
 /// A photo still in the browser: being prepared or uploaded, or failed before it was staged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,33 +152,5 @@ impl Workspace {
             .unwrap_or(0) as i32;
         let next = (at + delta).clamp(0, list.len() as i32 - 1) as usize;
         self.current.set(Some(list[next].id.clone()));
-    }
-}
-
-/// Messages for the GP, newest last; a removed photo's message offers Undo.
-#[component]
-pub fn Notices(ws: Workspace) -> impl IntoView {
-    view! {
-        <ul class="notices" aria-live="polite" aria-label="Messages">
-            <For each=move || ws.notices.get() key=|n| n.id let:n>
-                {
-                    let id = n.id;
-                    let undo = n.undo_photo.clone();
-                    view! {
-                        <li class:error=n.is_error role=if n.is_error { "alert" } else { "status" }>
-                            <span>{n.text.clone()}</span>
-                            {undo.map(|photo| view! {
-                                <button type="button" class="secondary" on:click=move |_| crate::staging::ui::undo_remove(ws, photo.clone())>
-                                    "Undo"
-                                </button>
-                            })}
-                            <button type="button" class="link" aria-label="Dismiss message" on:click=move |_| ws.notices.update(|l| l.retain(|x| x.id != id))>
-                                "×"
-                            </button>
-                        </li>
-                    }
-                }
-            </For>
-        </ul>
     }
 }

@@ -102,7 +102,7 @@ async fn admin_router_controls_the_simulator() {
 // ---------- robustness (in process) ----------
 
 async fn raw(sim: &Simulator, req: axum::http::Request<axum::body::Body>) -> (u16, Value) {
-    let resp = handle(sim.state.clone(), req).await;
+    let resp = crate::simulator::serve::handle(sim.state.clone(), req).await;
     let status = resp.status().as_u16();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))

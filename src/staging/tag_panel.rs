@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::{
-    codes::{BODY_SITES, Code, IMAGE_TYPES, LATERALITIES, VIEWS},
-    tags::{TagPatch, Tags},
-};
+use super::api::tag_photos;
 use crate::{
-    staging::{PhotoState, api::tag_photos},
+    metadata::{
+        codes::{BODY_SITES, Code, IMAGE_TYPES, LATERALITIES, VIEWS},
+        tags::{TagPatch, Tags},
+    },
+    model::PhotoState,
     ui::workspace::Workspace,
 };
 

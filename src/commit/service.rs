@@ -1,0 +1,100 @@
+//! The commit service (ssr only): what sends photos to Medtech — the ALEX gateway, the staged
+//! photos, the renderer (an edited photo is sent as rendered), and the phone links (stopped once
+//! every photo is in). The `scan_documents` table is this domain's. Built once by the
+//! composition root; server functions are one-line adapters over its methods.
+
+use std::{ops::Deref, sync::Arc};
+
+use axum::http::HeaderMap;
+
+use crate::{
+    alex::AlexClient,
+    config::Settings,
+    editor::server::Renderer,
+    error::AppError,
+    handoff::service::Handoffs,
+    launch::{server::authorise, session::LaunchSession},
+    model::PhotoView,
+    staging::{record::PhotoRecord, service::Photos},
+};
+
+#[derive(Clone)]
+pub struct Committer(Arc<Inner>);
+
+pub struct Inner {
+    pub alex: Arc<AlexClient>,
+    /// The staged photos' store (records, images, documents).
+    pub photos: crate::staging::store::PhotoStore,
+    pub staging: Photos,
+    pub renderer: Renderer,
+    pub handoffs: Handoffs,
+    pub settings: Arc<Settings>,
+}
+
+impl Deref for Committer {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Committer {
+    pub fn new(alex: Arc<AlexClient>, renderer: Renderer, handoffs: Handoffs) -> Committer {
+        let staging = renderer.staging.clone();
+        Committer(Arc::new(Inner {
+            alex,
+            photos: staging.store.clone(),
+            settings: staging.settings.clone(),
+            staging,
+            renderer,
+            handoffs,
+        }))
+    }
+
+    async fn session(&self, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
+        authorise(&self.staging.sessions, sid, headers).await
+    }
+
+    fn views(&self, sid: &str, records: Vec<PhotoRecord>) -> Vec<PhotoView> {
+        records.iter().map(|r| self.staging.view(r, sid)).collect()
+    }
+
+    /// One photo as a Media (see `server::commit_one`).
+    pub async fn commit_photo(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        id: &str,
+        resend_unknown: bool,
+    ) -> Result<PhotoView, AppError> {
+        let session = self.session(sid, headers).await?;
+        let r = super::server::commit_one(self, &session, id, resend_unknown).await?;
+        Ok(self.staging.view(&r, sid))
+    }
+
+    /// Photos as Inbox-Scan PDFs (see `scan::commit_scan`).
+    pub async fn commit_scan(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        ids: &[String],
+        resend_unknown: bool,
+        with_media: bool,
+    ) -> Result<Vec<PhotoView>, AppError> {
+        let session = self.session(sid, headers).await?;
+        let records = super::scan::commit_scan(self, &session, ids, resend_unknown, with_media).await?;
+        Ok(self.views(sid, records))
+    }
+
+    /// "It is in Medtech — mark as saved" (see `confirm::confirm_in_medtech`).
+    pub async fn confirm_in_medtech(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        id: &str,
+    ) -> Result<Vec<PhotoView>, AppError> {
+        let session = self.session(sid, headers).await?;
+        let records = super::confirm::confirm_in_medtech(self, &session, id).await?;
+        Ok(self.views(sid, records))
+    }
+}

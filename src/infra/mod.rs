@@ -1,0 +1,9 @@
+//! The leaf every server-side domain builds on (ssr only): the database handle, the audit
+//! trail's append, hashing and capability tokens, and times. It imports no domain.
+
+pub mod audit;
+pub mod crypto;
+pub mod db;
+pub mod http;
+pub mod limits;
+pub mod time;

@@ -1,0 +1,85 @@
+//! Retention (ssr only): nothing staged outlives `retention_hours` — images and PDFs past it are
+//! deleted (uncommitted photos become `expired`, committed ones keep their record for the audit),
+//! and so is any stored object no record refers to.
+
+use object_store::path::Path as BlobPath;
+use rusqlite::params;
+
+use super::{
+    record::{COLUMNS, PhotoRecord, from_row},
+    store::{PhotoStore, StoreError},
+};
+use crate::{
+    infra::{audit::append_audit, time::now_secs},
+    model::PhotoState,
+};
+
+impl PhotoStore {
+    /// Retention: photos added more than `older_than_secs` ago lose their image. Those never
+    /// committed become `expired`; committed ones keep their record (the audit needs it).
+    /// Spent handoff links are forgotten too. Returns how many images were deleted.
+    pub async fn purge(&self, older_than_secs: i64) -> Result<usize, StoreError> {
+        let cutoff = now_secs() - older_than_secs;
+        let due: Vec<PhotoRecord> = self
+            .db
+            .call(move |c| {
+                let mut st = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"
+                ))?;
+                st.query_map(params![cutoff], from_row)?.collect()
+            })
+            .await?;
+        for r in &due {
+            self.delete_blob(&r.blob_key).await?;
+            let r = r.clone();
+            self.db
+                .call(move |c| {
+                    let tx = c.transaction()?;
+                    let expire = r.state != PhotoState::Committed;
+                    tx.execute(
+                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
+                        params![expire, now_secs(), r.id],
+                    )?;
+                    append_audit(&tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
+                    tx.commit()
+                })
+                .await?;
+        }
+        let orphans = self.sweep_orphans(cutoff).await?;
+        if orphans > 0 {
+            tracing::warn!(
+                objects = orphans,
+                "retention: stored objects no record refers to were deleted"
+            );
+        }
+        Ok(due.len())
+    }
+
+    /// Deletes stored objects older than `cutoff` that no photo or document refers to (an
+    /// upload cut short between its image and its record, a crash mid-write): nothing stored
+    /// outlives retention. Returns how many were deleted.
+    pub async fn sweep_orphans(&self, cutoff: i64) -> Result<usize, StoreError> {
+        use futures::TryStreamExt;
+        let known: std::collections::HashSet<String> = self
+            .db
+            .call(|c| {
+                let mut st = c.prepare(
+                    "SELECT blob_key FROM photos WHERE blob_key != '' UNION SELECT blob_key FROM scan_documents WHERE blob_key != ''",
+                )?;
+                st.query_map([], |r| r.get(0))?.collect()
+            })
+            .await?;
+        let cutoff = chrono::DateTime::from_timestamp(cutoff, 0).unwrap_or_default();
+        let mut swept = 0;
+        for prefix in ["photos", "scan"] {
+            let objects: Vec<_> = self.blobs.list(Some(&BlobPath::from(prefix))).try_collect().await?;
+            for o in objects {
+                if o.last_modified < cutoff && !known.contains(o.location.as_ref()) {
+                    self.delete_blob(o.location.as_ref()).await?;
+                    swept += 1;
+                }
+            }
+        }
+        Ok(swept)
+    }
+}
