@@ -18,7 +18,6 @@ use clinical_images::{
         write::{MediaInput, media},
     },
     nhi::Nhi,
-    server::state::simulator_config,
     simulator::{SimConfig, Simulator},
 };
 
@@ -43,7 +42,7 @@ fn photo() -> Vec<u8> {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
-    let client = Arc::new(AlexClient::new(&simulator_config(&sim, None)).expect("client"));
+    let client = Arc::new(AlexClient::new(&sim.alex_config(None)).expect("client"));
     let patient = client
         .patient_by_nhi(FACILITY, &Nhi::parse("ZZZ0016").unwrap())
         .await

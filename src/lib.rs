@@ -23,11 +23,11 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod infra;
 /// `clinical-images check`: the operator's preflight of an ALEX configuration (ssr only).
 #[cfg(feature = "ssr")]
 pub mod preflight;
-#[cfg(feature = "ssr")]
-pub mod infra;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -16,7 +16,6 @@ use clinical_images::{
         write::{self, MediaInput, ScanDocumentInput},
     },
     nhi::Nhi,
-    server::state::simulator_config,
     simulator::{Endpoint, Fault, FaultKind, SimConfig, Simulator},
 };
 use secrecy::SecretString;
@@ -30,7 +29,7 @@ async fn sim_with(config: SimConfig) -> Simulator {
 }
 
 fn client_for(sim: &Simulator) -> AlexClient {
-    let mut c = simulator_config(sim, None);
+    let mut c = sim.alex_config(None);
     c.retry = RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(10),
@@ -129,7 +128,7 @@ async fn unmapped_and_disallowed_facilities_are_typed() {
     );
     assert!(e.gp_message().contains("F00000-X"));
 
-    let mut c = simulator_config(&sim, Some(vec![UAT.into()]));
+    let mut c = sim.alex_config(Some(vec![UAT.into()]));
     c.retry.max_retries = 0;
     let allow = AlexClient::new(&c).unwrap();
     let before = sim.request_count(Endpoint::Location);
@@ -389,7 +388,7 @@ async fn slow_reads_time_out_and_are_retried() {
 #[tokio::test]
 async fn token_failures_are_typed() {
     let sim = sim_with(SimConfig::default()).await;
-    let mut c = simulator_config(&sim, None);
+    let mut c = sim.alex_config(None);
     c.client_secret = SecretString::from("wrong");
     let e = AlexClient::new(&c).unwrap().location(UAT).await.unwrap_err();
     assert!(
@@ -398,7 +397,7 @@ async fn token_failures_are_typed() {
     );
     assert!(!e.is_transient());
 
-    let mut c = simulator_config(&sim, None);
+    let mut c = sim.alex_config(None);
     c.token_url = "http://127.0.0.1:9/token".into(); // nothing listens on the discard port
     c.retry.max_retries = 0;
     let e = AlexClient::new(&c).unwrap().location(UAT).await.unwrap_err();

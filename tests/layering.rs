@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     /* L9              */ &["handoff"],
     /* L10             */ &["commit"],
     /* L11 pages       */ &["pages"],
-    /* L12 the app     */ &["app"],
+    /* L12 the app     */ &["app", "preflight"],
     /* L13 composition */ &["server", "main"],
 ];
 

@@ -53,7 +53,7 @@ pub async fn run(
         AlexMode::Live(config) => *config,
         AlexMode::Simulator { facility_allowlist } => match Simulator::start(SimConfig::default()).await {
             Ok(sim) => {
-                let config = crate::server::state::simulator_config(&sim, facility_allowlist);
+                let config = sim.alex_config(facility_allowlist);
                 simulator = Some(sim);
                 config
             }
@@ -224,7 +224,7 @@ async fn decode_launch(report: &mut Report, alex: &AlexClient, target: &Target<'
     if let Err(e) = alex.check_facility(&facility) {
         return report.fail(title, e.to_string(), advice(&e, target, ROLE_LAUNCH));
     }
-    let fresh = crate::launch::server::launched_recently(
+    let fresh = crate::launch::entry::launched_recently(
         decoded.created_time.as_deref(),
         settings.launch_max_age_seconds,
         Utc::now(),

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use secrecy::SecretString;
 
 use crate::{
-    alex::{AlexClient, AlexConfig, AlexMode, config::AlexConfigError},
+    alex::{AlexClient, AlexMode, config::AlexConfigError},
     commit::service::Committer,
     config::Settings,
     editor::server::Renderer,
@@ -124,7 +124,7 @@ impl AppState {
                     .await
                     .map_err(StartupError::Simulator)?;
                 tracing::warn!(url = %sim.base_url(), "no ALEX credentials: using the embedded ALEX simulator");
-                (simulator_config(&sim, facility_allowlist), Some(sim))
+                (sim.alex_config(facility_allowlist), Some(sim))
             }
         };
         let alex = Arc::new(AlexClient::new(&config)?);
@@ -159,21 +159,5 @@ impl AppState {
 
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
-    }
-}
-
-/// Gateway settings that point at a running simulator, with its credentials.
-pub fn simulator_config(sim: &Simulator, facility_allowlist: Option<Vec<String>>) -> AlexConfig {
-    let c = sim.config();
-    AlexConfig {
-        fhir_base_url: sim.fhir_base_url(),
-        token_url: sim.token_url(),
-        client_id: c.client_id.clone(),
-        client_secret: SecretString::from(c.client_secret.clone()),
-        scope: c.scope.clone(),
-        launch_base_url: sim.launch_base_url(),
-        facility_allowlist,
-        timeouts: Default::default(),
-        retry: Default::default(),
     }
 }

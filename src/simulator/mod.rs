@@ -57,6 +57,22 @@ impl Drop for ServerTask {
 }
 
 impl Simulator {
+    /// Gateway settings that point at this simulator, with its credentials.
+    pub fn alex_config(&self, facility_allowlist: Option<Vec<String>>) -> crate::alex::AlexConfig {
+        let c = self.config();
+        crate::alex::AlexConfig {
+            fhir_base_url: self.fhir_base_url(),
+            token_url: self.token_url(),
+            client_id: c.client_id.clone(),
+            client_secret: secrecy::SecretString::from(c.client_secret.clone()),
+            scope: c.scope.clone(),
+            launch_base_url: self.launch_base_url(),
+            facility_allowlist,
+            timeouts: Default::default(),
+            retry: Default::default(),
+        }
+    }
+
     /// Bind 127.0.0.1 on a free port and spawn the server task on the current tokio runtime.
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
