@@ -51,8 +51,8 @@ async fn main() -> std::process::ExitCode {
         }
     };
     shutdown_signal().await;
-    tracing::info!("shutting down");
-    running.stop().await;
+    tracing::info!("shutting down: draining");
+    running.shutdown(std::time::Duration::from_secs(25)).await;
     std::process::ExitCode::SUCCESS
 }
 

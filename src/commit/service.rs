@@ -13,6 +13,7 @@ use crate::{
     editor::server::Renderer,
     error::AppError,
     handoff::service::Handoffs,
+    infra::drain::{Drain, Write},
     launch::{server::authorise, session::LaunchSession},
     model::PhotoView,
     staging::{record::PhotoRecord, service::Photos},
@@ -29,6 +30,8 @@ pub struct Inner {
     pub renderer: Renderer,
     pub handoffs: Handoffs,
     pub settings: Arc<Settings>,
+    /// A graceful stop waits for the writes in flight and lets no new one start.
+    pub drain: Drain,
 }
 
 impl Deref for Committer {
@@ -48,11 +51,14 @@ impl Committer {
             staging,
             renderer,
             handoffs,
+            drain: Drain::default(),
         }))
     }
 
-    async fn session(&self, sid: &str, headers: &HeaderMap) -> Result<LaunchSession, AppError> {
-        authorise(&self.staging.sessions, sid, headers).await
+    /// The session, for a call that may write to ALEX (refused while the server drains).
+    async fn session(&self, sid: &str, headers: &HeaderMap) -> Result<(LaunchSession, Write), AppError> {
+        let session = authorise(&self.staging.sessions, sid, headers).await?;
+        Ok((session, self.drain.begin_write()?))
     }
 
     fn views(&self, sid: &str, records: Vec<PhotoRecord>) -> Vec<PhotoView> {
@@ -67,7 +73,7 @@ impl Committer {
         id: &str,
         resend_unknown: bool,
     ) -> Result<PhotoView, AppError> {
-        let session = self.session(sid, headers).await?;
+        let (session, _write) = self.session(sid, headers).await?;
         let r = super::server::commit_one(self, &session, id, resend_unknown).await?;
         Ok(self.staging.view(&r, sid))
     }
@@ -81,7 +87,7 @@ impl Committer {
         resend_unknown: bool,
         with_media: bool,
     ) -> Result<Vec<PhotoView>, AppError> {
-        let session = self.session(sid, headers).await?;
+        let (session, _write) = self.session(sid, headers).await?;
         let records = super::scan::commit_scan(self, &session, ids, resend_unknown, with_media).await?;
         Ok(self.views(sid, records))
     }
@@ -93,7 +99,7 @@ impl Committer {
         headers: &HeaderMap,
         id: &str,
     ) -> Result<Vec<PhotoView>, AppError> {
-        let session = self.session(sid, headers).await?;
+        let (session, _write) = self.session(sid, headers).await?;
         let records = super::confirm::confirm_in_medtech(self, &session, id).await?;
         Ok(self.views(sid, records))
     }

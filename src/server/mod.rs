@@ -133,6 +133,25 @@ pub struct Running {
 }
 
 impl Running {
+    /// A graceful stop (SIGTERM): not ready any more, no new commit starts, the writes to ALEX in
+    /// flight finish (at most `limit`), then `stop`. Answers whether every write finished.
+    pub async fn shutdown(self, limit: Duration) -> bool {
+        self.state.mark_not_ready();
+        let drain = self.state.committer.drain.clone();
+        drain.start();
+        let settled = drain.settled(limit).await;
+        if settled {
+            tracing::info!("shutdown: no write to ALEX in flight");
+        } else {
+            tracing::warn!(
+                in_flight = drain.in_flight(),
+                "shutdown: writes still in flight when the wait ended"
+            );
+        }
+        self.stop().await;
+        settled
+    }
+
     /// Stops accepting, lets in-flight requests finish (bounded), and waits.
     pub async fn stop(self) {
         self.purge.abort();

@@ -157,6 +157,11 @@ impl AppState {
         self.ready.store(true, Ordering::Release);
     }
 
+    /// Stopping: load balancers stop sending here (`/readyz` answers 503).
+    pub fn mark_not_ready(&self) {
+        self.ready.store(false, Ordering::Release);
+    }
+
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }
