@@ -40,6 +40,8 @@ export function serverFor(name: string, port: number, binary = './target/debug/c
         APP_CONFIG: path.join(repoRoot, 'Leptos.toml'),
         APP_DATA_DIR: path.join(dir, 'data'),
         APP_LOG_FORMAT: 'json',
+        // Every commit target on, so the confirmation offers each (the shipped default has two).
+        APP_COMMIT_TARGETS: 'media,scan_pdf,scan_tiff',
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: 'target/site',
         LEPTOS_ENV: 'PROD',
