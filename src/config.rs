@@ -29,6 +29,10 @@ pub struct Settings {
     pub scan_layout: ScanLayout,
     /// Largest Inbox-Scan PDF (bytes); more photos than fit are split across documents.
     pub scan_max_bytes: u64,
+    /// An Inbox-Scan TIFF carries a caption band below the photo (patient, tags, date,
+    /// practitioner). Off: the committed JPEG goes into the TIFF as it is.
+    #[serde(default = "defaults::scan_tiff_caption")]
+    pub scan_tiff_caption: bool,
     pub public_url: String,
     pub handoff_guess_limit: u32,
     /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the real client; from
@@ -59,6 +63,9 @@ pub struct Settings {
 }
 
 mod defaults {
+    pub fn scan_tiff_caption() -> bool {
+        true
+    }
     pub fn launch_max_age_seconds() -> u64 {
         300
     }
@@ -197,7 +204,7 @@ impl Settings {
         // other word, naming the ones it takes.
         if self.commit_targets.is_empty() {
             return Err(ConfigError::Invalid(
-                "commit_targets must name at least one of \"media\", \"scan_pdf\"".into(),
+                "commit_targets must name at least one of \"media\", \"scan_pdf\", \"scan_tiff\"".into(),
             ));
         }
         // ALEX takes at most 8 MB per Scan document; a PDF must also hold at least one photo.

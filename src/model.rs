@@ -22,6 +22,8 @@ pub enum CommitTarget {
     Media,
     /// PDFs in the patient's Inbox Scan folder (FHIR DocumentReference).
     ScanPdf,
+    /// One TIFF per photo (the JPEG inside, a caption band below) in the Inbox Scan folder.
+    ScanTiff,
 }
 
 impl CommitTarget {
@@ -29,6 +31,7 @@ impl CommitTarget {
         match self {
             CommitTarget::Media => "media",
             CommitTarget::ScanPdf => "scan_pdf",
+            CommitTarget::ScanTiff => "scan_tiff",
         }
     }
 }
@@ -39,13 +42,15 @@ impl PartialEq<&str> for CommitTarget {
     }
 }
 
-/// Where a photo's commit went (or is going): a Media, an Inbox-Scan PDF, or both at once.
+/// Where a photo's commit went (or is going): a Media, an Inbox-Scan PDF, both at once, or an
+/// Inbox-Scan TIFF of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoTarget {
     Media,
     ScanPdf,
     Both,
+    ScanTiff,
 }
 
 impl PhotoTarget {
@@ -55,17 +60,24 @@ impl PhotoTarget {
             PhotoTarget::Media => "media",
             PhotoTarget::ScanPdf => "scan_pdf",
             PhotoTarget::Both => "both",
+            PhotoTarget::ScanTiff => "scan_tiff",
         }
     }
 
     pub fn parse(s: &str) -> Option<PhotoTarget> {
-        [PhotoTarget::Media, PhotoTarget::ScanPdf, PhotoTarget::Both]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            PhotoTarget::Media,
+            PhotoTarget::ScanPdf,
+            PhotoTarget::Both,
+            PhotoTarget::ScanTiff,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 
-    /// A PDF in the Inbox Scan folder is (part of) it.
-    pub fn has_pdf(self) -> bool {
+    /// A document in the Inbox Scan folder (a PDF, or its own TIFF) is (part of) it: the photo's
+    /// `scan_doc` names that document.
+    pub fn has_scan_doc(self) -> bool {
         self != PhotoTarget::Media
     }
 }

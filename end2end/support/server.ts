@@ -42,6 +42,8 @@ export function serverFor(name: string, port: number, binary = './target/debug/c
         APP_LOG_FORMAT: 'json',
         // One browser on one address launches hundreds of sessions in a run.
         APP_LAUNCH_LIMIT_PER_ADDRESS: '100000',
+        // Every commit target on, so the confirmation offers each (the shipped default has two).
+        APP_COMMIT_TARGETS: 'media,scan_pdf,scan_tiff',
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: 'target/site',
         LEPTOS_ENV: 'PROD',

@@ -118,3 +118,34 @@ test('"Both" sends one PDF and one Media per photo', async ({ page, request }) =
   expect(pdf.images).toBe(2);
   expect(pdf.text).toContain('Right forearm');
 });
+
+test('"Images in the Inbox Scan folder" sends one JPEG-in-TIFF DocumentReference per photo', async ({ page, request }) => {
+  const before = (await received(request, 'DocumentReference')).length;
+  const l = await openWidget(page, request, 'ZZZ0032');
+  const files = await Promise.all(
+    [0, 1].map(async (i) => ({ name: `tiff-${i}.jpg`, buffer: Buffer.from(await jpegBase64(page, 800 + i * 40, 600), 'base64') })),
+  );
+  await addFiles(page, files);
+  await expect(thumbs(page)).toHaveCount(2, { timeout: 30_000 });
+  await thumbs(page).nth(0).click();
+  await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
+  await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
+  const dialog = await commitAll(page, 2);
+  await dialog.getByRole('group', { name: 'Save as' }).getByLabel(/^Images in the Inbox Scan folder/).check();
+  await expect(dialog).toContainText('as images (TIFF) in the Inbox Scan folder');
+  await dialog.getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(2, { timeout: 30_000 });
+  const docs = (await received(request, 'DocumentReference')).slice(before).filter((r) => r.status === 201);
+  expect(docs).toHaveLength(2);
+  for (const doc of docs) {
+    expect(doc.resource.subject.reference).toBe(`Patient/${l.patient.id}`);
+    expect(doc.resource.author[0].reference).toBe(`Practitioner/${l.practitioner.id}`);
+    const att = doc.resource.content[0].attachment;
+    expect(att.contentType).toBe('image/tiff');
+    const bytes = Buffer.from(att.data, 'base64');
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('II*\0');
+    expect(bytes.length).toBeLessThanOrEqual(1_000_000);
+    // The photo's JPEG stream is inside, not raw pixels.
+    expect(bytes.indexOf(Buffer.from([0xff, 0xd8, 0xff]))).toBeGreaterThan(8);
+  }
+});

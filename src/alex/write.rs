@@ -95,18 +95,25 @@ pub fn media(input: MediaInput<'_>) -> Media {
     }
 }
 
-/// A PDF for the Medtech Inbox Scan folder.
+/// A document for the Medtech Inbox Scan folder (PDF or TIFF: the only types it takes).
 pub struct ScanDocumentInput<'a> {
     pub identifier: &'a str,
     pub patient_id: &'a str,
     pub practitioner_id: &'a str,
     pub created: DateTime<Utc>,
+    /// The document's bytes (a PDF for [`scan_document`]).
     pub pdf: &'a [u8],
     pub title: String,
     pub description: Option<String>,
 }
 
+/// A PDF for the Inbox Scan folder.
 pub fn scan_document(input: ScanDocumentInput<'_>) -> DocumentReference {
+    scan_document_as(input, "application/pdf")
+}
+
+/// A document of `content_type` (`application/pdf` or `image/tiff`) for the Inbox Scan folder.
+pub fn scan_document_as(input: ScanDocumentInput<'_>, content_type: &str) -> DocumentReference {
     DocumentReference {
         resource_type: "DocumentReference",
         identifier: vec![Identifier {
@@ -123,7 +130,7 @@ pub fn scan_document(input: ScanDocumentInput<'_>) -> DocumentReference {
         author: vec![Reference::to("Practitioner", input.practitioner_id)],
         description: input.description,
         content: vec![DocumentContent {
-            attachment: attachment("application/pdf", input.pdf, input.title, input.created),
+            attachment: attachment(content_type, input.pdf, input.title, input.created),
         }],
     }
 }

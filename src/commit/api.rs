@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::model::PhotoTarget;
 use crate::{error::AppError, model::PhotoView};
 
 #[cfg(feature = "ssr")]
@@ -35,8 +37,24 @@ pub async fn commit_scan(
     resend_unknown: bool,
     with_media: bool,
 ) -> Result<Vec<PhotoView>, AppError> {
+    let target = if with_media {
+        PhotoTarget::Both
+    } else {
+        PhotoTarget::ScanPdf
+    };
     service::<Committer>()?
-        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, with_media)
+        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, target)
+        .await
+}
+
+/// Sends photos to Medtech as TIFF images in the patient's Inbox Scan folder, one document per
+/// photo (the photo as a JPEG inside, its caption band below). Answers every photo touched.
+/// Committed photos are skipped; a TIFF whose arrival Medtech did not confirm is resent, byte
+/// for byte, only with `resend_unknown`.
+#[server(prefix = "/api", endpoint = "photos/commit-tiff")]
+pub async fn commit_tiff(sid: String, ids: Vec<String>, resend_unknown: bool) -> Result<Vec<PhotoView>, AppError> {
+    service::<Committer>()?
+        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, PhotoTarget::ScanTiff)
         .await
 }
 

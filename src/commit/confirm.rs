@@ -86,7 +86,7 @@ pub async fn confirm_in_medtech(
         ));
     }
     let doc: Option<ScanDoc> = match record.scan_doc.as_deref() {
-        Some(d) if record.target.is_some_and(PhotoTarget::has_pdf) => {
+        Some(d) if record.target.is_some_and(PhotoTarget::has_scan_doc) => {
             state.photos.scan_doc(&session.id, d).await.map_err(store_error)?
         }
         _ => None,
@@ -99,7 +99,7 @@ pub async fn confirm_in_medtech(
                 .set_scan_doc_state(&doc, DocState::Sent, None, None, None)
                 .await
                 .map_err(store_error)?;
-            let detail = format!("scan_pdf document {}", doc.id);
+            let detail = format!("scan_{} document {}", doc.kind.as_str(), doc.id);
             for photo in &doc.photo_ids {
                 let r = get(photo.clone()).await?;
                 // Also going as a Media that is not in yet: that half is still to go.

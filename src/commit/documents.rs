@@ -1,4 +1,4 @@
-//! Inbox-Scan documents as records (ssr only): each PDF gets its identifier and its stored bytes
+//! Inbox-Scan documents as records (ssr only): each PDF or TIFF gets its identifier and its stored bytes
 //! *before* it is posted, so a resend after an unknown outcome sends the very same document, and a
 //! photo always knows which document it went in.
 
@@ -41,6 +41,46 @@ pub struct ScanDoc {
     pub pages: u32,
     pub alex_id: Option<String>,
     pub created_at: i64,
+    /// A PDF of one or more photos, or a TIFF of one.
+    pub kind: DocKind,
+}
+
+/// What an Inbox-Scan document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    Pdf,
+    Tiff,
+}
+
+impl DocKind {
+    /// As the `scan_documents.kind` column holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Pdf => "pdf",
+            DocKind::Tiff => "tiff",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [DocKind::Pdf, DocKind::Tiff].into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The kind of document a photo target writes (a PDF unless it is the TIFF target).
+    pub fn of(target: PhotoTarget) -> Self {
+        if target == PhotoTarget::ScanTiff {
+            DocKind::Tiff
+        } else {
+            DocKind::Pdf
+        }
+    }
+
+    /// The attachment's media type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DocKind::Pdf => "application/pdf",
+            DocKind::Tiff => "image/tiff",
+        }
+    }
 }
 
 /// Where a recorded document is.
@@ -82,15 +122,16 @@ pub enum Part {
     Scan { complete: bool },
 }
 
-/// A rendered PDF about to be recorded.
+/// A rendered document about to be recorded (a PDF, or a TIFF for the TIFF target).
 pub struct NewDoc {
     pub id: String,
     pub photo_ids: Vec<String>,
+    /// The document's bytes (PDF or TIFF).
     pub pdf: Vec<u8>,
     pub pages: u32,
 }
 
-const COLUMNS: &str = "id, session_id, facility, patient_id, photo_ids, part, parts, state, blob_key, sha256, bytes, pages, alex_id, created_at";
+const COLUMNS: &str = "id, session_id, facility, patient_id, photo_ids, part, parts, state, blob_key, sha256, bytes, pages, alex_id, created_at, kind";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
     let id: String = r.get(0)?;
@@ -111,12 +152,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
         pages: r.get(11)?,
         alex_id: r.get(12)?,
         created_at: r.get(13)?,
+        kind: DocKind::parse(&r.get::<_, String>(14)?)
+            .ok_or_else(|| CorruptRow::error("scan_documents", &id, 14, "kind"))?,
         id,
     })
 }
 
 impl PhotoStore {
-    /// Stores the PDFs, then records them (`sending`) and points each photo at its document,
+    /// Stores the documents (PDFs, or TIFFs for the TIFF target), then records them (`sending`) and points each photo at its document,
     /// with a `scan_document` audit entry per photo — all before anything is posted.
     pub async fn record_scan_docs(
         &self,
@@ -126,9 +169,11 @@ impl PhotoStore {
         target: PhotoTarget,
     ) -> Result<Vec<ScanDoc>, StoreError> {
         let mut rows = Vec::new();
-        let parts = docs.len() as u32;
+        let kind = DocKind::of(target);
+        // A TIFF holds one photo: each is a whole document, never "part n of m".
+        let parts = if kind == DocKind::Tiff { 1 } else { docs.len() as u32 };
         for (n, doc) in docs.into_iter().enumerate() {
-            let key = format!("scan/{}.pdf", doc.id);
+            let key = format!("scan/{}.{}", doc.id, kind.as_str());
             let sha = sha256_hex(&doc.pdf);
             let bytes = doc.pdf.len() as u64;
             self.blobs
@@ -140,7 +185,7 @@ impl PhotoStore {
                 facility: session.facility.clone(),
                 patient_id: patient_id.to_string(),
                 photo_ids: doc.photo_ids,
-                part: n as u32 + 1,
+                part: if kind == DocKind::Tiff { 1 } else { n as u32 + 1 },
                 parts,
                 state: DocState::Sending,
                 blob_key: key,
@@ -149,6 +194,7 @@ impl PhotoStore {
                 pages: doc.pages,
                 alex_id: None,
                 created_at: now_secs(),
+                kind,
             });
         }
         let prac = session.practitioner_id.clone();
@@ -158,14 +204,15 @@ impl PhotoStore {
                 let tx = c.transaction()?;
                 for d in &rows {
                     tx.execute(
-                        &format!("INSERT INTO scan_documents ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"),
+                        &format!("INSERT INTO scan_documents ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?13)"),
                         params![
                             d.id, d.session_id, d.facility, d.patient_id,
                             serde_json::to_string(&d.photo_ids).unwrap_or_default(),
-                            d.part, d.parts, d.state.as_str(), d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at
+                            d.part, d.parts, d.state.as_str(), d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at,
+                            d.kind.as_str()
                         ],
                     )?;
-                    let detail = format!("document {} (part {} of {}, {} bytes)", d.id, d.part, d.parts, d.bytes);
+                    let detail = format!("{} document {} (part {} of {}, {} bytes)", d.kind.as_str(), d.id, d.part, d.parts, d.bytes);
                     for photo in &d.photo_ids {
                         tx.execute(
                             "UPDATE photos SET target = ?5, scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
@@ -207,7 +254,7 @@ impl PhotoStore {
             .await?)
     }
 
-    /// The stored PDF, byte for byte as first rendered (checked against its recorded SHA-256).
+    /// The stored document (PDF or TIFF), byte for byte as first rendered (checked against its recorded SHA-256).
     pub async fn scan_pdf(&self, doc: &ScanDoc) -> Result<Bytes, StoreError> {
         self.verified(&doc.blob_key, &doc.sha256).await
     }

@@ -4,9 +4,13 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod caption;
+#[cfg(feature = "ssr")]
 pub mod confirm;
 #[cfg(feature = "ssr")]
 pub mod documents;
+#[cfg(feature = "ssr")]
+pub mod jpeg_tiff;
 #[cfg(feature = "ssr")]
 pub mod pdf;
 #[cfg(feature = "ssr")]
@@ -19,4 +23,6 @@ pub mod scan;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod tiffs;
 pub mod ui;

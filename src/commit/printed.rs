@@ -13,8 +13,12 @@ use crate::{
     staging::record::PhotoRecord,
 };
 
-/// "Clinical photographs — 23 Nov 2026 10:45" (+ " — part 1 of 2" when split).
+/// "Clinical photographs — 23 Nov 2026 10:45" (+ " — part 1 of 2" when split); a TIFF of one
+/// photo is "Clinical photograph — 23 Nov 2026 10:45".
 pub fn doc_title(doc: &ScanDoc) -> String {
+    if doc.kind == super::documents::DocKind::Tiff {
+        return format!("Clinical photograph — {}", taken_words(doc.created_at));
+    }
     let mut t = format!("Clinical photographs — {}", taken_words(doc.created_at));
     if doc.parts > 1 {
         t.push_str(&format!(" — part {} of {}", doc.part, doc.parts));

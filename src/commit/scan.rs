@@ -1,6 +1,6 @@
 //! The Inbox-Scan write path (ssr only): ready photos become one or more PDFs (each ≤ the size
-//! cap, split without dropping a photo), each posted once as a `DocumentReference` into the
-//! patient's Inbox Scan folder.
+//! cap, split without dropping a photo) — or, for the TIFF target, one TIFF each (`tiffs.rs`) —
+//! each posted once as a `DocumentReference` into the patient's Inbox Scan folder.
 //!
 //! Never a duplicate: a document's identifier and bytes are recorded before its POST. A definite
 //! failure (ALEX said no) leaves nothing in Medtech, so its photos go into a fresh document next
@@ -9,53 +9,58 @@
 use std::collections::BTreeSet;
 
 use super::{
-    documents::{DocState, NewDoc, Part, ScanDoc},
+    documents::{DocKind, DocState, NewDoc, Part, ScanDoc},
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
     plan::{self, DocFacts, PhotoFacts, Step},
     printed::{doc_title, lines},
     server::{INTEGRITY, OUTCOME_UNKNOWN, title},
 };
 use crate::{
-    alex::write::{ScanDocumentInput, scan_document},
+    alex::write::{ScanDocumentInput, scan_document_as},
     commit::service::Committer,
     config::ScanLayout,
     error::{AppError, ErrorKind},
     infra::time::taken_words,
     launch::session::LaunchSession,
-    model::{PhotoState, PhotoTarget},
+    model::{CommitTarget, PhotoState, PhotoTarget},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
-pub const TARGET: &str = "scan_pdf";
 use super::api::SCAN_BATCH;
 
-/// Commits the photos `ids` as Inbox-Scan PDFs — with `with_media`, as the first half of a
-/// commit to both targets (the Media half is `commit_one`'s, in either order). Answers every
-/// photo touched, as it now is (including the other photos of a document that was resent).
+/// Commits the photos `ids` into the Inbox Scan folder for `target`: as PDFs (`ScanPdf`); as
+/// the PDF half of a commit to both targets (`Both`: the Media half is `commit_one`'s, in either
+/// order); or as one TIFF each (`ScanTiff`). Answers every photo touched, as it now is
+/// (including the other photos of a document that was resent).
 pub async fn commit_scan(
     state: &Committer,
     session: &LaunchSession,
     ids: &[String],
     resend_unknown: bool,
-    with_media: bool,
+    target: PhotoTarget,
 ) -> Result<Vec<PhotoRecord>, AppError> {
-    let enabled = |t: &str| state.settings.commit_targets.iter().any(|x| *x == t);
-    let target = if with_media {
-        PhotoTarget::Both
-    } else {
-        PhotoTarget::ScanPdf
+    let enabled = |t: CommitTarget| state.settings.commit_targets.contains(&t);
+    let kind = DocKind::of(target);
+    let allowed = match target {
+        PhotoTarget::ScanPdf => enabled(CommitTarget::ScanPdf),
+        PhotoTarget::Both => enabled(CommitTarget::ScanPdf) && enabled(CommitTarget::Media),
+        PhotoTarget::ScanTiff => enabled(CommitTarget::ScanTiff),
+        PhotoTarget::Media => false,
     };
-    if !enabled(TARGET) || (with_media && !enabled("media")) {
+    if !allowed {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
-            "This practice does not save photos as PDFs in the Inbox Scan folder.",
+            match kind {
+                DocKind::Pdf => "This practice does not save photos as PDFs in the Inbox Scan folder.",
+                DocKind::Tiff => "This practice does not save photos as TIFF images in the Inbox Scan folder.",
+            },
         ));
     }
     let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
     let Some(practitioner_id) = session.practitioner_id.clone() else {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
-            "A PDF in the Inbox needs you as its author, but Medtech did not say who you are. \
+            "A document in the Inbox needs you as its author, but Medtech did not say who you are. \
              Open Clinical Images again from Medtech.",
         ));
     };
@@ -140,7 +145,11 @@ pub async fn commit_scan(
     }
 
     if !fresh.is_empty() {
-        match render(state, session, patient, &fresh).await {
+        let rendered = match kind {
+            DocKind::Pdf => render(state, session, patient, &fresh).await,
+            DocKind::Tiff => super::tiffs::render(state, session, patient, &fresh).await,
+        };
+        match rendered {
             Ok(new_docs) => match state
                 .photos
                 .record_scan_docs(session, &patient.id, new_docs, target)
@@ -262,19 +271,25 @@ async fn post(
                     .await
                     .map_err(store_error)?;
             }
-            let resource = scan_document(ScanDocumentInput {
-                identifier: &doc.id,
-                patient_id: &doc.patient_id,
-                practitioner_id,
-                created: chrono::DateTime::from_timestamp(doc.created_at, 0).unwrap_or_else(chrono::Utc::now),
-                pdf: &pdf,
-                title: doc_title(doc),
-                description: Some(format!(
-                    "{} clinical photograph{} with body site, laterality, view and type printed on each page",
-                    doc.photo_ids.len(),
-                    if doc.photo_ids.len() == 1 { "" } else { "s" }
-                )),
-            });
+            let resource = scan_document_as(
+                ScanDocumentInput {
+                    identifier: &doc.id,
+                    patient_id: &doc.patient_id,
+                    practitioner_id,
+                    created: chrono::DateTime::from_timestamp(doc.created_at, 0).unwrap_or_else(chrono::Utc::now),
+                    pdf: &pdf,
+                    title: doc_title(doc),
+                    description: Some(match doc.kind {
+                        DocKind::Pdf => format!(
+                            "{} clinical photograph{} with body site, laterality, view and type printed on each page",
+                            doc.photo_ids.len(),
+                            if doc.photo_ids.len() == 1 { "" } else { "s" }
+                        ),
+                        DocKind::Tiff => "A clinical photograph (JPEG in TIFF) with the patient, tags, date and practitioner printed below it".into(),
+                    }),
+                },
+                doc.kind.content_type(),
+            );
             state
                 .alex
                 .create_document_reference(&doc.facility, &resource)
@@ -282,13 +297,14 @@ async fn post(
                 .map_err(|e| (e.kind().to_string(), e.gp_message()))
         }
         Err(StoreError::Integrity(_)) => {
-            tracing::error!(document = %doc.id, "stored PDF does not match its SHA-256: not sent");
+            tracing::error!(document = %doc.id, "stored document does not match its SHA-256: not sent");
             Err((
                 INTEGRITY.into(),
-                "The PDF's stored file is not the one recorded, so it was not sent. Send these photos again.".into(),
+                "The document's stored file is not the one recorded, so it was not sent. Send these photos again."
+                    .into(),
             ))
         }
-        Err(_) => Err(("storage".into(), "The PDF's file could not be read.".into())),
+        Err(_) => Err(("storage".into(), "The document's file could not be read.".into())),
     };
     match &outcome {
         Ok(created) => {

@@ -63,10 +63,10 @@ pub async fn commit_one(
                 .is_some_and(|d| d.state == super::documents::DocState::Unknown),
             None => false,
         };
-        if record.target == Some(PhotoTarget::ScanPdf) || (both && pdf_unknown) {
+        if matches!(record.target, Some(PhotoTarget::ScanPdf | PhotoTarget::ScanTiff)) || (both && pdf_unknown) {
             return Err(AppError::new(
                 ErrorKind::Conflict,
-                "This photo went in a PDF whose arrival Medtech did not confirm: send that PDF again instead.",
+                "This photo went in an Inbox Scan document whose arrival Medtech did not confirm: send that document again instead.",
             ));
         }
     }

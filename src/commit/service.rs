@@ -15,7 +15,7 @@ use crate::{
     handoff::service::Handoffs,
     infra::drain::{Drain, Write},
     launch::{server::authorise, session::LaunchSession},
-    model::PhotoView,
+    model::{PhotoTarget, PhotoView},
     staging::{record::PhotoRecord, service::Photos},
 };
 
@@ -78,17 +78,18 @@ impl Committer {
         Ok(self.staging.view(&r, sid))
     }
 
-    /// Photos as Inbox-Scan PDFs (see `scan::commit_scan`).
+    /// Photos as Inbox-Scan documents for `target` — PDFs (alone or with Media) or one TIFF each
+    /// (see `scan::commit_scan`).
     pub async fn commit_scan(
         &self,
         sid: &str,
         headers: &HeaderMap,
         ids: &[String],
         resend_unknown: bool,
-        with_media: bool,
+        target: PhotoTarget,
     ) -> Result<Vec<PhotoView>, AppError> {
         let (session, _write) = self.session(sid, headers).await?;
-        let records = super::scan::commit_scan(self, &session, ids, resend_unknown, with_media).await?;
+        let records = super::scan::commit_scan(self, &session, ids, resend_unknown, target).await?;
         Ok(self.views(sid, records))
     }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{SCAN_BATCH, commit_photo, commit_scan, confirm_in_medtech};
+use super::api::{SCAN_BATCH, commit_photo, commit_scan, commit_tiff, confirm_in_medtech};
 use crate::{
     model::{PhotoState, PhotoView},
     staging::ui::describe,
@@ -17,12 +17,17 @@ const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 const MEDIA: &str = "media";
 const SCAN: &str = "scan_pdf";
 const BOTH: &str = "both";
+const TIFF: &str = "scan_tiff";
 
 /// The commit targets a GP may choose between, with what each means in Medtech.
-const TARGET_CHOICES: [(&str, &str); 3] = [
+const TARGET_CHOICES: [(&str, &str); 4] = [
     (MEDIA, "Photos in the patient's record (Media)"),
     (SCAN, "A PDF in the Inbox Scan folder, with the tags printed"),
     (BOTH, "Both: the photos, and a PDF in the Inbox Scan folder"),
+    (
+        TIFF,
+        "Images in the Inbox Scan folder (a TIFF per photo, for referrals)",
+    ),
 ];
 
 /// The targets this deployment offers: its `commit_targets`, and "both" when it has both.
@@ -89,6 +94,22 @@ fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Op
     }
     leptos::task::spawn_local(async move {
         for (target, mut ids) in groups {
+            if target == TIFF {
+                for batch in ids.chunks(SCAN_BATCH) {
+                    let n = batch.len();
+                    progress.set(Some(format!(
+                        "Making {n} image{} for the Inbox Scan folder and sending {}…",
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "it" } else { "them" }
+                    )));
+                    mark(&ws, batch, PhotoState::Committing, None);
+                    match commit_tiff(ws.sid(), batch.to_vec(), resend_unknown).await {
+                        Ok(views) => ws.upsert(views),
+                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
+                    }
+                }
+                continue;
+            }
             if target == SCAN || target == BOTH {
                 for batch in ids.chunks(SCAN_BATCH) {
                     let n = batch.len();
@@ -222,6 +243,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
         let how = match target.get().as_str() {
             SCAN => " as a PDF in the Inbox Scan folder",
             BOTH => " as photos and as a PDF in the Inbox Scan folder",
+            TIFF => " as images (TIFF) in the Inbox Scan folder",
             _ => "",
         };
         format!(

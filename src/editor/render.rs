@@ -200,9 +200,23 @@ fn path_through(pts: &[(f64, f64)], closed: bool) -> Option<Path> {
 fn text_path(text: &str, centre: (f64, f64), size: f64) -> Option<Path> {
     let font = FontRef::try_from_slice(FONT).ok()?;
     let scaled = font.as_scaled(PxScale::from(size as f32));
-    let s = scaled.h_scale_factor();
-    let sv = scaled.v_scale_factor();
-    // Lay out on one line, with kerning.
+    let width = text_width(text, size as f32);
+    let left = centre.0 as f32 - width / 2.0;
+    let baseline = centre.1 as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
+    text_line(text, (left, baseline), size as f32)
+}
+
+/// The width of `text` set on one line in the embedded font, `size` px high (with kerning).
+pub fn text_width(text: &str, size: f32) -> f32 {
+    let Ok(font) = FontRef::try_from_slice(FONT) else {
+        return 0.0;
+    };
+    layout(&font, text, size).1
+}
+
+/// Lays `text` out on one line: each glyph with its pen position, and the total advance.
+fn layout(font: &FontRef<'_>, text: &str, size: f32) -> (Vec<(ab_glyph::GlyphId, f32)>, f32) {
+    let scaled = font.as_scaled(PxScale::from(size));
     let mut glyphs = Vec::new();
     let mut pen = 0f32;
     let mut prev = None;
@@ -215,8 +229,18 @@ fn text_path(text: &str, centre: (f64, f64), size: f64) -> Option<Path> {
         pen += scaled.h_advance(id);
         prev = Some(id);
     }
-    let left = centre.0 as f32 - pen / 2.0;
-    let baseline = centre.1 as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
+    (glyphs, pen)
+}
+
+/// The outline of `text` in the embedded font, `size` px high, on one line starting at
+/// `origin` (left end of the baseline). Shared with the captions printed under committed photos.
+pub fn text_line(text: &str, origin: (f32, f32), size: f32) -> Option<Path> {
+    let font = FontRef::try_from_slice(FONT).ok()?;
+    let scaled = font.as_scaled(PxScale::from(size));
+    let s = scaled.h_scale_factor();
+    let sv = scaled.v_scale_factor();
+    let (glyphs, _) = layout(&font, text, size);
+    let (left, baseline) = origin;
     let mut pb = PathBuilder::new();
     for (id, x) in glyphs {
         let Some(outline) = font.outline(id) else { continue };

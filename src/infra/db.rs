@@ -116,6 +116,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE photos ADD COLUMN upload_key TEXT;
     CREATE UNIQUE INDEX photos_upload_key ON photos(session_id, upload_key);
     ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
+    // 7: an Inbox-Scan document is a PDF (of one or more photos) or a TIFF (of one photo).
+    "ALTER TABLE scan_documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'pdf';",
 ];
 
 #[derive(Clone)]

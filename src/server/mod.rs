@@ -37,6 +37,7 @@ pub fn register_server_fns() {
     register_explicit::<crate::staging::api::RestorePhoto>();
     register_explicit::<crate::commit::api::CommitPhoto>();
     register_explicit::<crate::commit::api::CommitScan>();
+    register_explicit::<crate::commit::api::CommitTiff>();
     register_explicit::<crate::commit::api::ConfirmInMedtech>();
     register_explicit::<crate::handoff::api::StartHandoff>();
     register_explicit::<crate::handoff::api::StopHandoff>();

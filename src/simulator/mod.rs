@@ -20,6 +20,7 @@ mod data;
 mod faults;
 mod fhir;
 mod launch;
+mod readable;
 mod respond;
 mod serve;
 mod state;

@@ -213,6 +213,9 @@ fn attachment(v: &Value, path: &str, allowed: &[&str], max: Option<usize>) -> Ch
             "{path}.data is not a {media_type} file (content does not match contentType)"
         )));
     }
+    if media_type == "image/tiff" {
+        super::readable::tiff(&bytes).map_err(|e| invalid(format!("{path}.data is not a readable TIFF: {e}")))?;
+    }
     match obj.get("size") {
         None => {}
         Some(Value::Number(n)) if n.as_u64() == Some(bytes.len() as u64) => {}

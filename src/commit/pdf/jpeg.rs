@@ -1,17 +1,23 @@
 //! Reading what the PDF needs from a JPEG's frame header (it is embedded as it is).
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct JpegInfo {
-    pub(super) width: u32,
-    pub(super) height: u32,
-    pub(super) components: u8,
+pub(in crate::commit) struct JpegInfo {
+    pub(in crate::commit) width: u32,
+    pub(in crate::commit) height: u32,
+    pub(in crate::commit) components: u8,
+}
+
+/// As [`parse_frame`], without the sampling factors.
+pub(super) fn parse_jpeg(d: &[u8]) -> Option<JpegInfo> {
+    parse_frame(d).map(|(info, _)| info)
 }
 
 /// Reads the frame header of an 8-bit Huffman-coded JPEG (SOF0 baseline, SOF1 extended, SOF2
 /// progressive: all DCTDecode can show) with 1 (grey) or 3 (RGB) components, and checks that a
 /// scan follows and the file ends. Anything else — arithmetic, lossless, 12-bit, CMYK, truncated,
-/// not a JPEG — is `None`.
-pub(super) fn parse_jpeg(d: &[u8]) -> Option<JpegInfo> {
+/// not a JPEG — is `None`. Also answers the first component's sampling factors (horizontal,
+/// vertical) over the others' — for YCbCr, how the chroma is subsampled (TIFF's YCbCrSubSampling).
+pub(in crate::commit) fn parse_frame(d: &[u8]) -> Option<(JpegInfo, (u16, u16))> {
     if d.len() < 4 || d[0] != 0xFF || d[1] != 0xD8 {
         return None;
     }
@@ -53,11 +59,20 @@ pub(super) fn parse_jpeg(d: &[u8]) -> Option<JpegInfo> {
                 {
                     return None;
                 }
-                frame = Some(JpegInfo {
-                    width,
-                    height,
-                    components,
-                });
+                let factors = |c: usize| {
+                    let hv = seg[6 + 3 * c + 1];
+                    ((hv >> 4).max(1) as u16, (hv & 0x0F).max(1) as u16)
+                };
+                let (h0, v0) = factors(0);
+                let (hc, vc) = if components == 3 { factors(1) } else { (h0, v0) };
+                frame = Some((
+                    JpegInfo {
+                        width,
+                        height,
+                        components,
+                    },
+                    ((h0 / hc).max(1), (v0 / vc).max(1)),
+                ));
             }
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
             0xDA => {

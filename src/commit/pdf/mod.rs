@@ -141,7 +141,7 @@ pub fn render(
         .collect())
 }
 
-mod jpeg;
+pub(in crate::commit) mod jpeg;
 mod lines;
 #[cfg(test)]
 mod tests;

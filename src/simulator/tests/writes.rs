@@ -223,8 +223,14 @@ async fn document_reference_rules() {
         format!("{}/fhir/DocumentReference/{id}/_history/1", ctx.sim.base_url())
     );
 
-    // TIFF is fine too; non-PDF bytes labelled PDF are not.
-    let tiff = [b"II*\0".as_slice(), &[8, 0, 0, 0]].concat();
+    // A readable TIFF is fine too (see below for a bare TIFF header); non-PDF bytes labelled
+    // PDF are not.
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    ::tiff::encoder::TiffEncoder::new(&mut tiff)
+        .unwrap()
+        .write_image::<::tiff::encoder::colortype::Gray8>(4, 4, &[128u8; 16])
+        .unwrap();
+    let tiff = tiff.into_inner();
     let resp = ctx
         .post(
             "/DocumentReference",
@@ -266,6 +272,22 @@ async fn document_reference_rules() {
     );
     let statuses: Vec<u16> = ctx.sim.received().iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![400, 201, 201, 400, 400, 400, 400]);
+}
+
+#[tokio::test]
+async fn a_tiff_that_cannot_be_read_is_rejected() {
+    let ctx = ctx().await;
+    let header_only = [b"II*\0".as_slice(), &[8, 0, 0, 0]].concat();
+    let resp = ctx
+        .post(
+            "/DocumentReference",
+            UAT_FACILITY,
+            &document(&ctx, UAT_FACILITY, "image/tiff", &header_only),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let outcome = body(resp).await;
+    assert!(outcome.to_string().contains("not a readable TIFF"), "{outcome}");
 }
 
 #[tokio::test]
