@@ -290,6 +290,7 @@ async fn post(
         }
         Err(_) => Err(("storage".into(), "The PDF's file could not be read.".into())),
     };
+    super::service::count_commit(TARGET, outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()));
     match &outcome {
         Ok(created) => {
             tracing::info!(document = %doc.id, alex_id = %created.id, correlation_id = %created.correlation_id,

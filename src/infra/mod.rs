@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod crypto;
 pub mod db;
+pub mod gauge;
 pub mod http;
 pub mod limits;
 pub mod time;
