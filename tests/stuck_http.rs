@@ -20,6 +20,15 @@ async fn ops_get(srv: &clinical_images::server::Running, path: &str, token: Opti
     req.send().await.unwrap()
 }
 
+/// The next Media POST meets `kind`.
+fn fail_next_media(sim: &clinical_images::simulator::Simulator, kind: FaultKind) {
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind,
+        count: 1,
+    });
+}
+
 #[tokio::test]
 async fn stuck_photos_are_listed_with_practice_age_state_and_reason_and_no_identity() {
     let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
@@ -28,18 +37,10 @@ async fn stuck_photos_are_listed_with_practice_age_state_and_reason_and_no_ident
     let ids = app::stage_ready(&srv, &d, 4).await;
     let (_, v) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(v["state"], "committed", "{v}");
-    sim.inject(Fault {
-        endpoint: Endpoint::Media,
-        kind: FaultKind::DropAfterProcessing,
-        count: 1,
-    });
+    fail_next_media(&sim, FaultKind::DropAfterProcessing);
     let (_, v) = app::commit(&srv, &d, &ids[1]).await;
     assert_eq!(v["failure_kind"], "outcome_unknown", "{v}");
-    sim.inject(Fault {
-        endpoint: Endpoint::Media,
-        kind: FaultKind::Forbidden,
-        count: 1,
-    });
+    fail_next_media(&sim, FaultKind::Forbidden);
     let (_, v) = app::commit(&srv, &d, &ids[2]).await;
     assert_eq!(v["state"], "failed", "{v}");
     // ids[3] stays staged: listed only when retention is within the window asked for.
@@ -145,4 +146,49 @@ async fn the_audit_trail_filters_by_event_and_time() {
 
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
+}
+
+/// A log sink for one test's subscriber.
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn retention_warns_with_a_count_before_it_expires_uncommitted_photos() {
+    let log = Log::default();
+    let sink = log.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish(),
+    );
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let ids = app::stage_ready(&srv, &d, 2).await;
+    // Past their retention (0 s) once a second has gone by.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let purged = srv.state.photos.store.purge(0).await.unwrap();
+    assert_eq!(purged, 2);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let warning = text
+        .lines()
+        .find(|l| l.contains("WARN") && l.contains("about to expire"))
+        .unwrap_or_else(|| panic!("no warning: {text}"));
+    assert!(warning.contains("photos=2"), "{warning}");
+    let rows = app::audit_where(&srv, &format!("session={}&event=expired", d.sid)).await;
+    assert_eq!(app::events(&rows).len(), 2, "expired after the warning: {rows}");
+    for s in [&d.sid, &d.patient_id, &ids[0], &ids[1]] {
+        assert!(!warning.contains(s.as_str()), "a count, never who: {warning}");
+    }
+    srv.stop().await;
 }
