@@ -36,6 +36,29 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The kind's name as it is serialised (`not_an_image`): for metrics labels and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::SessionUnknown => "session_unknown",
+            ErrorKind::SessionExpired => "session_expired",
+            ErrorKind::NotThisBrowser => "not_this_browser",
+            ErrorKind::NoPatient => "no_patient",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::NotAnImage => "not_an_image",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Medtech => "medtech",
+            ErrorKind::MedtechUnavailable => "medtech_unavailable",
+            ErrorKind::Network => "network",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
@@ -151,5 +174,33 @@ pub fn set_response_status(e: &AppError) {
         && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
     {
         resp.set_status(code);
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::ErrorKind::*;
+
+    #[test]
+    fn a_kind_is_named_as_it_is_serialised() {
+        for k in [
+            SessionUnknown,
+            SessionExpired,
+            NotThisBrowser,
+            NoPatient,
+            InvalidInput,
+            TooLarge,
+            NotAnImage,
+            NotFound,
+            Conflict,
+            Medtech,
+            MedtechUnavailable,
+            Network,
+            Busy,
+            Integrity,
+            Internal,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str(), "{k:?}");
+        }
     }
 }

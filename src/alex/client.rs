@@ -273,6 +273,13 @@ impl AlexClient {
                 Err(e) => Err(e),
             };
             let took_ms = started.elapsed().as_millis() as u64;
+            let answered = outcome.as_ref().ok().map(|(status, _, _)| status.as_u16());
+            super::metrics::call(
+                super::metrics::endpoint(&url, &self.fhir_base),
+                &method,
+                answered,
+                started.elapsed(),
+            );
             let path = loggable(&url);
             let error = match outcome {
                 Ok((status, headers, body)) => {

@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod fhir;
+mod metrics;
 pub mod r4;
 pub mod segments;
 pub mod token;

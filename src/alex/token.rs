@@ -110,7 +110,9 @@ impl TokenService {
     async fn fetch_retrying(&self) -> Result<AccessToken, TokenError> {
         let mut retries = 0u32;
         loop {
-            match self.fetch().await {
+            let fetched = self.fetch().await;
+            super::metrics::token_fetch(&fetched);
+            match fetched {
                 Err(TokenError::Unreachable(detail)) if retries < self.retry.max_retries => {
                     let wait = backoff(&self.retry, retries);
                     retries += 1;

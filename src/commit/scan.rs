@@ -306,6 +306,11 @@ async fn post(
         }
         Err(_) => Err(("storage".into(), "The document's file could not be read.".into())),
     };
+    let target = match doc.kind {
+        DocKind::Pdf => CommitTarget::ScanPdf.as_str(),
+        DocKind::Tiff => CommitTarget::ScanTiff.as_str(),
+    };
+    super::service::count_commit(target, outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()));
     match &outcome {
         Ok(created) => {
             tracing::info!(document = %doc.id, alex_id = %created.id, correlation_id = %created.correlation_id,

@@ -103,6 +103,7 @@ pub async fn commit_one(
     let image = match crate::editor::server::committed_image(&state.renderer, &record).await {
         Ok(image) => image,
         Err(e) => {
+            super::service::count_commit("media", Err(failure_kind(&e)));
             let _ = state
                 .photos
                 .finish_commit(
@@ -131,6 +132,7 @@ pub async fn commit_one(
         dermoscopy: record.tags.image_type.as_deref() == Some("dermoscopy"),
     });
     let outcome = state.alex.create_media(&session.facility, &resource).await;
+    super::service::count_commit("media", outcome.as_ref().map(|_| ()).map_err(|e| e.kind()));
     let (result, correlation) = match &outcome {
         Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
         Err(e) => (Err((e.kind().to_string(), e.gp_message())), None),

@@ -83,8 +83,10 @@ impl Renderer {
                 .or_insert_with(|| Arc::new(Semaphore::new(1)))
                 .clone()
         };
+        let waiting = crate::infra::gauge::Held::new("clinical_images_render_waiting");
         let session = mine.acquire_owned().await.map_err(|_| AppError::internal())?;
         let core = self.cores.acquire().await.map_err(|_| AppError::internal())?;
+        drop(waiting);
         Ok(Turn {
             _session: session,
             _core: core,

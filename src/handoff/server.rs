@@ -21,7 +21,7 @@ use crate::{
     infra::http::error_response,
     launch::server::authorise,
     staging::{
-        server::{body_length, read_upload, stage_upload},
+        server::{body_length, count_upload, read_upload, stage_upload},
         service::Photos,
     },
 };
@@ -47,6 +47,7 @@ pub async fn upload(
         Ok::<_, AppError>(record)
     }
     .await;
+    count_upload("phone", &result);
     match result {
         // Nothing sent to the phone names the desktop session: no image address in the answer.
         Ok(record) => (
@@ -69,14 +70,19 @@ pub async fn events(State(state): State<Photos>, Path(sid): Path<String>, header
     let required = state.settings.required_fields.clone();
     let rx = BroadcastStream::new(state.events.subscribe());
     let sid_for_views = sid.clone();
-    let stream = rx.filter_map(move |ev| match ev {
-        Ok(ev) => (ev.session_id == session.id).then(|| {
-            let view = ev.record.view(&required, &sid_for_views);
-            Ok::<_, Infallible>(Event::default().event("photo").json_data(view).unwrap_or_default())
-        }),
-        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(missed)) => {
-            tracing::warn!(missed, "live feed fell behind; the page is asked to reload its photos");
-            Some(Ok(Event::default().event("resync").data("lagged")))
+    // Counted while the stream lives: the guard goes with it when the page disconnects.
+    let subscribed = crate::infra::gauge::Held::new("clinical_images_live_feed_subscribers");
+    let stream = rx.filter_map(move |ev| {
+        let _open = &subscribed; // the stream owns the guard
+        match ev {
+            Ok(ev) => (ev.session_id == session.id).then(|| {
+                let view = ev.record.view(&required, &sid_for_views);
+                Ok::<_, Infallible>(Event::default().event("photo").json_data(view).unwrap_or_default())
+            }),
+            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "live feed fell behind; the page is asked to reload its photos");
+                Some(Ok(Event::default().event("resync").data("lagged")))
+            }
         }
     });
     sse(stream).into_response()

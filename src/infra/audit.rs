@@ -30,15 +30,27 @@ pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()>
     Ok(())
 }
 
-/// Entries of one session and/or photo (empty = any), oldest first, at most `limit`, as JSON.
-pub fn read(c: &Connection, session: &str, photo: &str, limit: u32) -> rusqlite::Result<Vec<serde_json::Value>> {
+/// Which entries to read: each field empty (or 0) matches any.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub session: String,
+    pub photo: String,
+    /// One event (`added`, `committed`, `failed`, `expired`, …).
+    pub event: String,
+    /// Entries at or after this time (seconds since the epoch).
+    pub since: i64,
+}
+
+/// Entries matching `f`, oldest first, at most `limit`, as JSON.
+pub fn read(c: &Connection, f: &AuditFilter, limit: u32) -> rusqlite::Result<Vec<serde_json::Value>> {
     use serde_json::json;
     let mut st = c.prepare(
         "SELECT seq, at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id,
          correlation_id, detail FROM audit
-         WHERE (?1 = '' OR session_id = ?1) AND (?2 = '' OR photo_id = ?2) ORDER BY seq LIMIT ?3",
+         WHERE (?1 = '' OR session_id = ?1) AND (?2 = '' OR photo_id = ?2) AND (?3 = '' OR event = ?3)
+         AND at >= ?4 ORDER BY seq LIMIT ?5",
     )?;
-    st.query_map(params![session, photo, limit], |r| {
+    st.query_map(params![f.session, f.photo, f.event, f.since, limit], |r| {
         Ok(json!({
             "seq": r.get::<_, i64>(0)?,
             "at": chrono::DateTime::from_timestamp(r.get::<_, i64>(1)?, 0).map(|t| t.to_rfc3339()),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod crypto;
 pub mod db;
 pub mod drain;
+pub mod gauge;
 pub mod http;
 pub mod limits;
 pub mod time;

@@ -64,6 +64,14 @@ pub async fn launch(
     headers: HeaderMap,
     Query(q): Query<LaunchQuery>,
 ) -> Response {
+    let engine = super::engine::of(&headers);
+    let resp = open(&state, client, &headers, q).await;
+    super::engine::count(engine, &resp);
+    resp
+}
+
+/// Opens a session for a launch pair, or sends the browser to the page that says why not.
+async fn open(state: &Sessions, client: Client, headers: &HeaderMap, q: LaunchQuery) -> Response {
     let (Some(context), Some(signature)) = (
         q.context.filter(|c| !c.is_empty()),
         q.signature.filter(|s| !s.is_empty()),
@@ -85,7 +93,7 @@ pub async fn launch(
         );
         return problem(LaunchProblem::TooMany);
     }
-    match start_session(&state, &headers, &context, &signature).await {
+    match start_session(state, headers, &context, &signature).await {
         Ok((sid, secret)) => {
             tracing::info!(session = %short(&sid), "launch session created");
             let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();

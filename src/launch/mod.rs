@@ -9,6 +9,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
 pub mod entry;
 pub mod page;
 #[cfg(feature = "ssr")]

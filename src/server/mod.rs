@@ -4,9 +4,11 @@
 pub mod errors;
 pub mod health;
 pub mod listen;
+pub mod metrics;
 pub mod ops;
 pub mod security;
 pub mod state;
+pub mod stuck;
 pub mod telemetry;
 
 use std::{net::SocketAddr, time::Duration};
@@ -107,6 +109,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alex/token-info", get(ops::token_info))
         .route("/api/capabilities", get(ops::capabilities))
         .route("/api/audit", get(ops::audit))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/ops/stuck", get(stuck::stuck_json))
+        .route("/ops/stuck", get(stuck::stuck_page))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             ctx, shell,
@@ -205,6 +210,7 @@ async fn retention(state: AppState) {
         state.renderer.forget();
         state.sessions.launch_limiter.forget_idle();
         state.ops_limiter.forget_idle();
+        metrics::upkeep();
         match state.photos.store.purge(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(images = n, "retention: images deleted"),

@@ -24,7 +24,7 @@ pub const TEST_FACILITY: &str = "F2N060-E";
 /// The operations endpoints are closed unless `OPS_TOKEN` is set, and then need it as a
 /// bearer token. Those that reach ALEX are also limited per address.
 #[allow(clippy::result_large_err)] // a ready response, on a cold path
-fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+pub(super) fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     let Some(expected) = &state.ops_token else {
         return Err((
             StatusCode::NOT_FOUND,
@@ -218,21 +218,46 @@ pub async fn capabilities(State(state): State<AppState>) -> Response {
 pub struct AuditQuery {
     session: Option<String>,
     photo: Option<String>,
+    event: Option<String>,
+    /// Seconds since the epoch, or an RFC 3339 time (`2026-03-01T09:00:00+13:00`).
+    since: Option<String>,
     limit: Option<u32>,
 }
 
-/// `GET /api/audit?session=…|photo=…[&limit=N]`: the audit trail, oldest first. Identity lives
-/// here (never in logs), so it always needs `Authorization: Bearer $OPS_TOKEN`, and is off when
-/// OPS_TOKEN is not set.
+/// `GET /api/audit?session=…&photo=…&event=…&since=…[&limit=N]`: the audit trail, oldest first,
+/// each filter optional. Identity lives here (never in logs), so it always needs
+/// `Authorization: Bearer $OPS_TOKEN`, and is off when OPS_TOKEN is not set.
 pub async fn audit(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Response {
     if let Err(denied) = authorised(&state, &headers) {
         return denied;
     }
     let limit = q.limit.unwrap_or(500).min(5000);
-    let (session, photo) = (q.session.unwrap_or_default(), q.photo.unwrap_or_default());
+    let since = match q.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 0,
+        Some(s) => match s
+            .parse::<i64>()
+            .ok()
+            .or_else(|| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp()))
+        {
+            Some(t) => t,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": "invalid_since", "message": "`since` is seconds since 1970 or an RFC 3339 time."})),
+                )
+                    .into_response();
+            }
+        },
+    };
+    let filter = crate::infra::audit::AuditFilter {
+        session: q.session.unwrap_or_default(),
+        photo: q.photo.unwrap_or_default(),
+        event: q.event.unwrap_or_default(),
+        since,
+    };
     let rows = state
         .db
-        .call(move |c| crate::infra::audit::read(c, &session, &photo, limit))
+        .call(move |c| crate::infra::audit::read(c, &filter, limit))
         .await;
     match rows {
         Ok(rows) => Json(rows).into_response(),

@@ -105,6 +105,8 @@ impl AppState {
         leptos_options: LeptosOptions,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, StartupError> {
+        // The process's one metrics recorder (a second build in the same process shares it).
+        super::metrics::install();
         let data_dir = settings.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::DataDir(data_dir.clone(), e))?;
         let db = Db::open(&data_dir.join("clinical-images.sqlite3"))?;

@@ -16,6 +16,8 @@ pub mod recheck;
 #[cfg(feature = "ssr")]
 pub mod record;
 #[cfg(feature = "ssr")]
+pub mod report;
+#[cfg(feature = "ssr")]
 pub mod retention;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -38,6 +38,13 @@ pub struct Budget {
     turn: Condvar,
 }
 
+/// The queue at one moment (for metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+    pub waiting: usize,
+    pub running: usize,
+}
+
 /// Held while decoding; gives its room back when dropped.
 pub struct Permit<'a> {
     budget: &'a Budget,
@@ -108,6 +115,15 @@ impl Budget {
                 .wait_timeout(inner, deadline - now)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+        }
+    }
+
+    /// How many decodes wait for room now, and how many run.
+    pub fn depth(&self) -> Depth {
+        let inner = self.lock();
+        Depth {
+            waiting: inner.queue.len(),
+            running: inner.running,
         }
     }
 

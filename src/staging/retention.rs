@@ -14,6 +14,9 @@ use crate::{
     model::PhotoState,
 };
 
+/// How far ahead retention warns of photos not committed that it will expire.
+const WARN_AHEAD_SECS: i64 = 3600;
+
 impl PhotoStore {
     /// Retention: photos added more than `older_than_secs` ago lose their image. Those never
     /// committed become `expired`; committed ones keep their record (the audit needs it).
@@ -29,6 +32,25 @@ impl PhotoStore {
                 st.query_map(params![cutoff], from_row)?.collect()
             })
             .await?;
+        // Someone should hear of what is lost before it goes: a count, never who.
+        let uncommitted = due
+            .iter()
+            .filter(|r| !matches!(r.state, PhotoState::Committed | PhotoState::Removed))
+            .count();
+        if uncommitted > 0 {
+            tracing::warn!(
+                photos = uncommitted,
+                "retention: photos never committed are about to expire; their images are deleted now"
+            );
+        }
+        let soon = self.uncommitted_due(older_than_secs, WARN_AHEAD_SECS).await?;
+        if soon > uncommitted as u64 {
+            tracing::warn!(
+                photos = soon - uncommitted as u64,
+                within_minutes = WARN_AHEAD_SECS / 60,
+                "retention: photos not committed will expire soon (see /ops/stuck)"
+            );
+        }
         for r in &due {
             self.delete_blob(&r.blob_key).await?;
             let r = r.clone();

@@ -37,6 +37,7 @@ pub async fn upload(
         stage_upload(&state, &session, &patient_id, upload, "desktop").await
     }
     .await;
+    count_upload("desktop", &result);
     match result {
         Ok(record) => (
             StatusCode::CREATED,
@@ -45,6 +46,12 @@ pub async fn upload(
             .into_response(),
         Err(e) => error_response(e),
     }
+}
+
+/// Counts one upload by source (`desktop`, `phone`) and outcome (`staged`, or the refusal's kind).
+pub fn count_upload(source: &'static str, result: &Result<PhotoRecord, AppError>) {
+    let outcome = result.as_ref().map_or_else(|e| e.kind.as_str(), |_| "staged");
+    metrics::counter!("clinical_images_uploads_total", "source" => source, "outcome" => outcome).increment(1);
 }
 
 /// How many bytes an upload's body will hold in memory: its declared length, never more than
