@@ -57,6 +57,8 @@ async fn start(extra: &[(&str, &str)]) -> Server {
         .env("APP_CONSENT", "off")
         .env("APP_REQUIRED_FIELDS", "")
         .env("RUST_LOG", "warn")
+        // One client address opens every session of the run.
+        .env("APP_LAUNCH_LIMIT_PER_ADDRESS", "100000")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (k, v) in extra {
@@ -112,6 +114,7 @@ impl Server {
         let pair: Value = self
             .http
             .post(format!("{}/sim/api/launch", self.base))
+            .header("content-type", "application/json")
             .body(json!({ "facility": FACILITY, "patient_id": patient, "provider_id": gp }).to_string())
             .send()
             .await
@@ -150,7 +153,7 @@ impl Server {
         let started = Instant::now();
         // As the browser does: a 503 "busy" (the server's memory budget is full) is tried again
         // after 2, 4, 8, 16, 16, … seconds, up to 8 times; the time counted includes the waits.
-        let mut attempt = 0u32;
+        let (mut attempt, mut lost) = (0u32, 0u32);
         loop {
             let form = reqwest::multipart::Form::new().text("id", id.clone()).part(
                 "photo",
@@ -174,6 +177,12 @@ impl Server {
                 Ok(r) => {
                     let status = r.status().as_u16();
                     return (status, r.json().await.unwrap_or(Value::Null), started.elapsed());
+                }
+                // The browser also tries a request that never reached us again (3 times): a
+                // reused keep-alive connection the server had just closed, for instance.
+                Err(_) if lost < 3 => {
+                    lost += 1;
+                    tokio::time::sleep(Duration::from_millis(500 << lost)).await;
                 }
                 Err(_) => return (0, Value::Null, started.elapsed()),
             }
@@ -295,18 +304,23 @@ async fn many_sessions(prepared: Arc<Vec<u8>>) {
             let (srv, s, p) = (srv.clone(), sessions[i % 100].clone(), prepared.clone());
             tokio::spawn(async move {
                 let (status, v, d) = srv.upload(&s, p.to_vec()).await;
-                (status, v["id"].as_str().map(str::to_string), s, d)
+                let why = format!("{status} {}", v["message"].as_str().unwrap_or(""));
+                (status, v["id"].as_str().map(str::to_string), s, d, why)
             })
         })
         .collect();
     let (mut up, mut staged) = (Vec::new(), Vec::new());
+    let mut refused = std::collections::BTreeMap::<String, usize>::new();
     for t in tasks {
-        let (status, id, s, d) = t.await.unwrap();
+        let (status, id, s, d, why) = t.await.unwrap();
         up.push(d);
         if let (201, Some(id)) = (status, id) {
             staged.push((s, id));
+        } else {
+            *refused.entry(why).or_default() += 1;
         }
     }
+    println!("100 × 5: not staged, by answer: {refused:?}");
     let n_staged = staged.len();
     let tasks: Vec<_> = staged
         .into_iter()
