@@ -167,16 +167,6 @@ pub fn with_page_status<T>(
     }
 }
 
-/// Sets the HTTP status of the response being rendered (page or server function) from an error.
-#[cfg(feature = "ssr")]
-pub fn set_response_status(e: &AppError) {
-    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
-    {
-        resp.set_status(code);
-    }
-}
-
 #[cfg(test)]
 mod kind_tests {
     use super::ErrorKind::*;

@@ -73,9 +73,8 @@ pub fn MobilePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match session.await {
                         Ok(view) => view! { <Capture token=token() view /> }.into_any(),
+                        // Its HTTP status was set with the data (`with_page_status`).
                         Err(e) => {
-                            #[cfg(feature = "ssr")]
-                            crate::error::set_response_status(&e);
                             view! {
                                 <PatientBanner patient=Signal::stored(None) />
                                 <section class="error-page" role="alert">

@@ -173,8 +173,6 @@ fn NoPatient() -> impl IntoView {
 
 #[component]
 fn SessionProblem(error: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::error::set_response_status(&error);
     let title = match error.kind {
         ErrorKind::SessionExpired => "This session has ended",
         ErrorKind::NotThisBrowser => "This session belongs to another browser",
