@@ -34,6 +34,15 @@ impl CommitTarget {
             CommitTarget::ScanTiff => "scan_tiff",
         }
     }
+
+    /// What it is in Medtech, for the GP.
+    pub fn words(self) -> &'static str {
+        match self {
+            CommitTarget::Media => "the photo in the record (Media)",
+            CommitTarget::ScanPdf => "the PDF in the Inbox Scan folder",
+            CommitTarget::ScanTiff => "the TIFF image in the Inbox Scan folder",
+        }
+    }
 }
 
 impl PartialEq<&str> for CommitTarget {
@@ -42,43 +51,124 @@ impl PartialEq<&str> for CommitTarget {
     }
 }
 
-/// Where a photo's commit went (or is going): a Media, an Inbox-Scan PDF, both at once, or an
-/// Inbox-Scan TIFF of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoTarget {
-    Media,
-    ScanPdf,
-    Both,
-    ScanTiff,
+/// Where a photo goes when committed: a set of commit targets, fixed at its first attempt (so a
+/// retry goes where the first attempt went). Each member is a part of the photo's commit, with
+/// a state of its own ([`PartState`]); the photo is committed when every part is in Medtech.
+/// Written as the targets' words joined by commas ("media,scan_tiff"), as the `photos.target`
+/// column and the commit calls hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Targets {
+    pub media: bool,
+    pub scan_pdf: bool,
+    pub scan_tiff: bool,
 }
 
-impl PhotoTarget {
-    /// As the `photos.target` column holds it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhotoTarget::Media => "media",
-            PhotoTarget::ScanPdf => "scan_pdf",
-            PhotoTarget::Both => "both",
-            PhotoTarget::ScanTiff => "scan_tiff",
+impl Targets {
+    pub const ALL: [CommitTarget; 3] = [CommitTarget::Media, CommitTarget::ScanPdf, CommitTarget::ScanTiff];
+
+    pub fn one(target: CommitTarget) -> Targets {
+        Targets::default().with(target)
+    }
+
+    pub fn with(mut self, target: CommitTarget) -> Targets {
+        match target {
+            CommitTarget::Media => self.media = true,
+            CommitTarget::ScanPdf => self.scan_pdf = true,
+            CommitTarget::ScanTiff => self.scan_tiff = true,
+        }
+        self
+    }
+
+    pub fn contains(self, target: CommitTarget) -> bool {
+        match target {
+            CommitTarget::Media => self.media,
+            CommitTarget::ScanPdf => self.scan_pdf,
+            CommitTarget::ScanTiff => self.scan_tiff,
         }
     }
 
-    pub fn parse(s: &str) -> Option<PhotoTarget> {
-        [
-            PhotoTarget::Media,
-            PhotoTarget::ScanPdf,
-            PhotoTarget::Both,
-            PhotoTarget::ScanTiff,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+    /// The members, in the order they are sent (documents first, then the Media).
+    pub fn iter(self) -> impl Iterator<Item = CommitTarget> {
+        [CommitTarget::ScanPdf, CommitTarget::ScanTiff, CommitTarget::Media]
+            .into_iter()
+            .filter(move |t| self.contains(*t))
     }
 
-    /// A document in the Inbox Scan folder (a PDF, or its own TIFF) is (part of) it: the photo's
-    /// `scan_doc` names that document.
-    pub fn has_scan_doc(self) -> bool {
-        self != PhotoTarget::Media
+    pub fn is_empty(self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// Every member is also in `other`.
+    pub fn within(self, other: &[CommitTarget]) -> bool {
+        self.iter().all(|t| other.contains(&t))
+    }
+
+    pub fn as_string(self) -> String {
+        Targets::ALL
+            .into_iter()
+            .filter(|t| self.contains(*t))
+            .map(CommitTarget::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// From the words joined by commas; `both` is how older records wrote Media and a PDF.
+    pub fn parse(s: &str) -> Option<Targets> {
+        if s == "both" {
+            return Some(Targets::one(CommitTarget::Media).with(CommitTarget::ScanPdf));
+        }
+        let mut set = Targets::default();
+        for word in s.split(',') {
+            set = set.with(Targets::ALL.into_iter().find(|t| t.as_str() == word.trim())?);
+        }
+        (!set.is_empty()).then_some(set)
+    }
+}
+
+impl TryFrom<String> for Targets {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Targets::parse(&s).ok_or_else(|| format!("unknown commit targets: {s}"))
+    }
+}
+
+impl From<Targets> for String {
+    fn from(t: Targets) -> String {
+        t.as_string()
+    }
+}
+
+/// Where one part of a photo's commit is — its Media, or an Inbox-Scan document it is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartState {
+    /// Recorded (or being resent) and on its way.
+    Sending,
+    /// In Medtech: ALEX answered with its id, or the GP confirmed it is there.
+    Sent,
+    /// ALEX said no: nothing of it is in Medtech.
+    Failed,
+    /// Posted with no answer: it may or may not be in Medtech.
+    Unknown,
+}
+
+impl PartState {
+    /// As the `scan_documents.state` and `photos.media_state` columns hold it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartState::Sending => "sending",
+            PartState::Sent => "sent",
+            PartState::Failed => "failed",
+            PartState::Unknown => "unknown",
+        }
+    }
+
+    /// From its column; anything else is a corrupt row.
+    pub fn parse(s: &str) -> Option<Self> {
+        [PartState::Sending, PartState::Sent, PartState::Failed, PartState::Unknown]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
 }
 
@@ -153,7 +243,7 @@ pub struct PhotoView {
     pub failure_kind: Option<String>,
     pub alex_id: Option<String>,
     /// Where it was (or is being) committed.
-    pub target: Option<PhotoTarget>,
+    pub target: Option<Targets>,
     /// URL of the image as it will be committed (same origin; needs this browser's session
     /// cookie): the original, or the editor's rendering when the photo has an edit.
     pub image_url: String,

@@ -85,7 +85,7 @@ async fn a_scan_document_of_unknown_outcome_is_confirmed_whole() {
     let ids = app::stage_ready(&srv, &d, 2).await;
 
     drop_after_processing(&srv, Endpoint::DocumentReference);
-    let (status, v) = app::commit_scan(&srv, &d, &ids, false, false).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
     assert_eq!(status, 200, "{v}");
     assert!(
         v.as_array()
@@ -110,7 +110,7 @@ async fn a_scan_document_of_unknown_outcome_is_confirmed_whole() {
         assert!(app::events(&app::audit(&srv, id).await).contains(&"confirmed_in_medtech".to_string()));
     }
 
-    let (status, v) = app::commit_scan(&srv, &d, &ids, true, false).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, true, None).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(
         sim.request_count(Endpoint::DocumentReference),

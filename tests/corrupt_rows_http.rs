@@ -82,7 +82,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
                 pdf: b"%PDF-1.7\n%%EOF\n".to_vec(),
                 pages: 1,
             }],
-            clinical_images::model::PhotoTarget::ScanPdf,
+            clinical_images::commit::documents::DocKind::Pdf,
         )
         .await
         .unwrap();
@@ -109,7 +109,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
     assert!(!e.contains(SECRET), "{e}");
 
     // A commit of a photo in that document stops with our internal error; nothing is sent.
-    let (status, v) = app::commit_scan(&srv, &d, &ids, false, false).await;
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
     assert_eq!(status, 500, "{v}");
     assert_eq!(v["kind"], "internal", "{v}");
     assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 0);

@@ -46,10 +46,10 @@ async fn commit_scan(
     ids: &[String],
     resend: bool,
 ) -> (u16, Value) {
-    commit_scan_with(srv, d, ids, resend, false).await
+    app::commit_scan(srv, d, ids, resend, None).await
 }
 
-/// As `commit_scan`; `with_media` for the PDF half of a commit to both targets.
+/// As `commit_scan`, for photos going both as Media and in an Inbox-Scan PDF.
 async fn commit_scan_with(
     srv: &clinical_images::server::Running,
     d: &Desktop,
@@ -57,12 +57,7 @@ async fn commit_scan_with(
     resend: bool,
     with_media: bool,
 ) -> (u16, Value) {
-    let mut args = vec![("sid".to_string(), d.sid.clone())];
-    args.extend(app::id_fields(ids));
-    args.push(("resend_unknown".into(), resend.to_string()));
-    args.push(("with_media".into(), with_media.to_string()));
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app::call(srv, d, "photos/commit-scan", &args).await
+    app::commit_scan(srv, d, ids, resend, with_media.then_some("media,scan_pdf")).await
 }
 
 /// Noisy photos that stay large after the server's re-check (close to 1 MB each).
@@ -287,7 +282,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
     // The state a crash mid-POST leaves: the photo locked, its document recorded as `sending`.
     let (_, session) = load_live(&srv.state.sessions, &d.sid).await.unwrap();
     let photos = &srv.state.photos.store;
-    photos
+    let locked = photos
         .transition(
             &session,
             &ids[0],
@@ -296,6 +291,10 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
             "committing",
             None,
         )
+        .await
+        .unwrap();
+    photos
+        .fix_target(&locked, clinical_images::model::Targets::one(clinical_images::model::CommitTarget::ScanPdf))
         .await
         .unwrap();
     let doc_id = uuid::Uuid::new_v4().to_string();
@@ -310,7 +309,7 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
                 pdf: pdf.clone(),
                 pages: 1,
             }],
-            clinical_images::model::PhotoTarget::ScanPdf,
+            clinical_images::commit::documents::DocKind::Pdf,
         )
         .await
         .unwrap();
@@ -367,7 +366,7 @@ async fn both_targets_give_one_pdf_and_one_media_per_photo_and_a_retry_only_what
         v.as_array()
             .unwrap()
             .iter()
-            .all(|p| p["state"] == "staged" && p["target"] == "both"),
+            .all(|p| p["state"] == "staged" && p["target"] == "media,scan_pdf"),
         "{v}"
     );
     // Then the Media half; the first Media is refused by Medtech once.

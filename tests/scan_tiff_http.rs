@@ -24,11 +24,7 @@ async fn commit_tiff(
     ids: &[String],
     resend: bool,
 ) -> (u16, Value) {
-    let mut args = vec![("sid".to_string(), d.sid.clone())];
-    args.extend(app::id_fields(ids));
-    args.push(("resend_unknown".into(), resend.to_string()));
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app::call(srv, d, "photos/commit-tiff", &args).await
+    app::commit_part(srv, d, "photos/commit-tiff", ids, resend, None).await
 }
 
 fn attachment(resource: &Value) -> Vec<u8> {

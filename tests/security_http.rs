@@ -134,7 +134,6 @@ async fn bytes_changed_after_staging_are_never_sent_and_are_audited() {
     let mut args = vec![
         ("sid".to_string(), d.sid.clone()),
         ("resend_unknown".into(), "false".into()),
-        ("with_media".into(), "false".into()),
     ];
     args.extend(app::id_fields(std::slice::from_ref(&id2)));
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

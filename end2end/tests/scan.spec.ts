@@ -66,6 +66,10 @@ test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PD
   const dialog = await commitAll(page, 3);
   const targets = dialog.getByRole('group', { name: 'Save as' });
   await expect(targets.getByLabel(/Photos in the patient's record/)).toBeChecked();
+  // Nothing chosen: nothing can be sent, and the dialog says why.
+  await targets.getByLabel(/Photos in the patient's record/).uncheck();
+  await expect(dialog.getByRole('button', { name: 'Commit' })).toBeDisabled();
+  await expect(dialog).toContainText('Choose at least one place to save the photos.');
   await targets.getByLabel(/^A PDF in the Inbox Scan folder/).check();
   await expect(dialog).toContainText('as a PDF in the Inbox Scan folder');
   await dialog.getByRole('button', { name: 'Commit' }).click();
@@ -93,7 +97,7 @@ test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PD
   expect(media.filter((m) => ids.has(m.resource.identifier[0].value))).toHaveLength(0);
 });
 
-test('"Both" sends one PDF and one Media per photo', async ({ page, request }) => {
+test('All three targets at once: one PDF for the batch, one Media and one TIFF per photo', async ({ page, request }) => {
   const docsBefore = (await received(request, 'DocumentReference')).length;
   const mediaBefore = (await received(request, 'Media')).length;
   await openWidget(page, request, 'ZZZ0024');
@@ -106,15 +110,26 @@ test('"Both" sends one PDF and one Media per photo', async ({ page, request }) =
   await tagCurrent(page, 'Forearm', 'Right', 'Rash');
   await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
   const dialog = await commitAll(page, 2);
-  await dialog.getByRole('group', { name: 'Save as' }).getByLabel(/^Both/).check();
-  await expect(dialog).toContainText('as photos and as a PDF in the Inbox Scan folder');
+  const choices = dialog.getByRole('group', { name: 'Save as' });
+  await choices.getByLabel(/^A PDF in the Inbox Scan folder/).check();
+  await choices.getByLabel(/^Images in the Inbox Scan folder/).check();
+  await expect(choices.getByLabel(/Photos in the patient's record/)).toBeChecked();
+  await expect(dialog).toContainText(
+    'as photos in the record, as a PDF in the Inbox Scan folder and as images (TIFF) in the Inbox Scan folder',
+  );
   await dialog.getByRole('button', { name: 'Commit' }).click();
   await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(2, { timeout: 30_000 });
   const docs = (await received(request, 'DocumentReference')).slice(docsBefore).filter((r) => r.status === 201);
   const media = (await received(request, 'Media')).slice(mediaBefore).filter((r) => r.status === 201);
-  expect(docs).toHaveLength(1);
+  const pdfs = docs.filter((d) => d.resource.content[0].attachment.contentType === 'application/pdf');
+  const tiffs = docs.filter((d) => d.resource.content[0].attachment.contentType === 'image/tiff');
+  expect(pdfs).toHaveLength(1);
+  expect(tiffs).toHaveLength(2);
   expect(media).toHaveLength(2);
-  const pdf = await openPdf(Buffer.from(docs[0].resource.content[0].attachment.data, 'base64'));
+  // One Media per photo, and each photo's TIFF is its own document.
+  expect(new Set(media.map((m) => m.resource.identifier[0].value)).size).toBe(2);
+  expect(new Set(tiffs.map((t) => t.resource.identifier[0].value)).size).toBe(2);
+  const pdf = await openPdf(Buffer.from(pdfs[0].resource.content[0].attachment.data, 'base64'));
   expect(pdf.images).toBe(2);
   expect(pdf.text).toContain('Right forearm');
 });
@@ -131,6 +146,7 @@ test('"Images in the Inbox Scan folder" sends one JPEG-in-TIFF DocumentReference
   await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
   await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
   const dialog = await commitAll(page, 2);
+  await dialog.getByRole('group', { name: 'Save as' }).getByLabel(/Photos in the patient's record/).uncheck();
   await dialog.getByRole('group', { name: 'Save as' }).getByLabel(/^Images in the Inbox Scan folder/).check();
   await expect(dialog).toContainText('as images (TIFF) in the Inbox Scan folder');
   await dialog.getByRole('button', { name: 'Commit' }).click();

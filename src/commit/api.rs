@@ -4,8 +4,11 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::model::PhotoTarget;
-use crate::{error::AppError, model::PhotoView};
+use crate::commit::documents::DocKind;
+use crate::{
+    error::AppError,
+    model::{PhotoView, Targets},
+};
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -13,13 +16,20 @@ use crate::{
     infra::http::{request_headers, service},
 };
 
-/// Sends one photo to Medtech as a FHIR Media. Committed photos are answered as they are
-/// (never sent twice). A photo whose last attempt had an unknown outcome is only sent again
-/// with `resend_unknown`, after the GP has checked Medtech.
+/// Sends one photo to Medtech as a FHIR Media — the Media part of its commit. `targets` is where
+/// the GP chose to send a photo never sent before (all its parts; Media alone when absent); a
+/// photo sent before keeps its own. Committed photos are answered as they are (never sent
+/// twice). A photo whose last attempt had an unknown outcome is only sent again with
+/// `resend_unknown`, after the GP has checked Medtech.
 #[server(prefix = "/api", endpoint = "photos/commit")]
-pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Result<PhotoView, AppError> {
+pub async fn commit_photo(
+    sid: String,
+    id: String,
+    resend_unknown: bool,
+    #[server(default)] targets: Option<Targets>,
+) -> Result<PhotoView, AppError> {
     service::<Committer>()?
-        .commit_photo(&sid, &request_headers()?, &id, resend_unknown)
+        .commit_photo(&sid, &request_headers()?, &id, resend_unknown, targets)
         .await
 }
 
@@ -28,33 +38,34 @@ pub async fn commit_photo(sid: String, id: String, resend_unknown: bool) -> Resu
 pub const SCAN_BATCH: usize = 50;
 
 /// Sends photos to Medtech as PDF documents in the patient's Inbox Scan folder (split when one
-/// would be too large); `with_media` when they also go as Media (then `commit_photo` follows). Answers every photo touched. Committed photos are skipped; a document
+/// would be too large) — the PDF part of their commit; `targets` as for `commit_photo` (the PDF
+/// alone when absent). Answers every photo touched. Committed photos are skipped; a document
 /// whose arrival Medtech did not confirm is resent, byte for byte, only with `resend_unknown`.
 #[server(prefix = "/api", endpoint = "photos/commit-scan")]
 pub async fn commit_scan(
     sid: String,
     ids: Vec<String>,
     resend_unknown: bool,
-    with_media: bool,
+    #[server(default)] targets: Option<Targets>,
 ) -> Result<Vec<PhotoView>, AppError> {
-    let target = if with_media {
-        PhotoTarget::Both
-    } else {
-        PhotoTarget::ScanPdf
-    };
     service::<Committer>()?
-        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, target)
+        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, DocKind::Pdf, targets)
         .await
 }
 
 /// Sends photos to Medtech as TIFF images in the patient's Inbox Scan folder, one document per
-/// photo (the photo as a JPEG inside, its caption band below). Answers every photo touched.
-/// Committed photos are skipped; a TIFF whose arrival Medtech did not confirm is resent, byte
-/// for byte, only with `resend_unknown`.
+/// photo (the photo as a JPEG inside, its caption band below) — the TIFF part of their commit;
+/// `targets` as for `commit_photo`. Answers every photo touched. Committed photos are skipped; a
+/// TIFF whose arrival Medtech did not confirm is resent, byte for byte, only with `resend_unknown`.
 #[server(prefix = "/api", endpoint = "photos/commit-tiff")]
-pub async fn commit_tiff(sid: String, ids: Vec<String>, resend_unknown: bool) -> Result<Vec<PhotoView>, AppError> {
+pub async fn commit_tiff(
+    sid: String,
+    ids: Vec<String>,
+    resend_unknown: bool,
+    #[server(default)] targets: Option<Targets>,
+) -> Result<Vec<PhotoView>, AppError> {
     service::<Committer>()?
-        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, PhotoTarget::ScanTiff)
+        .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, DocKind::Tiff, targets)
         .await
 }
 

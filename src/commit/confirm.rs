@@ -2,23 +2,18 @@
 //! Medtech and found the photo there. It becomes committed with no ALEX id — shown as saved,
 //! confirmed by the GP — and is never sent again. Audited with who confirmed.
 
-use rusqlite::params;
+use std::collections::BTreeSet;
 
 use super::{
-    documents::{DocState, ScanDoc},
+    documents::{DocKind, DocState, ScanDoc},
     server::{OUTCOME_UNKNOWN, check_owner},
 };
 use crate::{
     commit::service::Committer,
     error::{AppError, ErrorKind},
-    infra::{audit::append_audit, time::now_secs},
     launch::session::LaunchSession,
-    model::{PhotoState, PhotoTarget},
-    staging::{
-        record::PhotoRecord,
-        service::store_error,
-        store::{PhotoStore, StoreError},
-    },
+    model::{CommitTarget, PartState, PhotoState, Targets},
+    staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 /// `failure_kind` of a committed photo the GP confirmed is in Medtech (it has no ALEX id).
@@ -26,44 +21,14 @@ pub const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 /// The audit event of that confirmation (its `practitioner_id` is who confirmed).
 pub const CONFIRMED_EVENT: &str = "confirmed_in_medtech";
 
-impl PhotoStore {
-    /// Moves a photo whose last commit had an unknown outcome to `committed` (confirmed by the
-    /// GP) — or, with `complete = false`, to `staged` when only one half of a commit to both
-    /// targets was confirmed and the other is still to go. Answers whether it moved.
-    pub async fn confirm_in_medtech(
-        &self,
-        session: &LaunchSession,
-        record: &PhotoRecord,
-        complete: bool,
-        detail: String,
-    ) -> Result<bool, StoreError> {
-        let (rec, sid, prac) = (record.clone(), session.id.clone(), session.practitioner_id.clone());
-        Ok(self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let moved = tx.execute(
-                    "UPDATE photos SET state = CASE WHEN ?1 THEN 'committed' ELSE 'staged' END,
-                     failure_kind = CASE WHEN ?1 THEN ?2 ELSE NULL END, failure = NULL, updated_at = ?3
-                     WHERE id = ?4 AND session_id = ?5 AND state = 'failed' AND failure_kind = ?6",
-                    params![complete, CONFIRMED_BY_GP, now_secs(), rec.id, sid, OUTCOME_UNKNOWN],
-                )?;
-                if moved == 1 {
-                    append_audit(&tx, &rec.audit(CONFIRMED_EVENT, prac.as_deref(), Some(&detail)))?;
-                }
-                tx.commit()?;
-                Ok(moved == 1)
-            })
-            .await?)
-    }
-}
-
 fn conflict(message: &str) -> AppError {
     AppError::new(ErrorKind::Conflict, message)
 }
 
-/// The GP says photo `id` is in Medtech. When its Inbox-Scan PDF was the unknown part, the
-/// whole document is confirmed, so every photo in it is answered.
+/// The GP says photo `id` is in Medtech: every part of its commit whose arrival Medtech did not
+/// confirm — its Media, its Inbox-Scan PDF or TIFF — is marked as in Medtech. A confirmed
+/// document is confirmed whole, so every photo in it is answered. A photo whose every part is
+/// then in Medtech is committed; one with parts still to go waits for them.
 pub async fn confirm_in_medtech(
     state: &Committer,
     session: &LaunchSession,
@@ -85,52 +50,68 @@ pub async fn confirm_in_medtech(
             "Only a photo whose arrival Medtech did not confirm can be marked as saved.",
         ));
     }
-    let doc: Option<ScanDoc> = match record.scan_doc.as_deref() {
-        Some(d) if record.target.is_some_and(PhotoTarget::has_scan_doc) => {
-            state.photos.scan_doc(&session.id, d).await.map_err(store_error)?
+    let targets = record.target.unwrap_or(Targets::one(CommitTarget::Media));
+    let mut docs: Vec<ScanDoc> = Vec::new();
+    for kind in [DocKind::Pdf, DocKind::Tiff] {
+        let Some(doc) = kind.doc_of(&record).filter(|_| targets.contains(kind.target())) else {
+            continue;
+        };
+        if let Some(d) = state.photos.scan_doc(&session.id, doc).await.map_err(store_error)? {
+            if d.state == DocState::Unknown {
+                docs.push(d);
+            }
         }
-        _ => None,
-    };
+    }
+    // Its Media is unknown when recorded so — or, on a record older than per-part states, when
+    // no document explains the unknown outcome.
+    let media_unknown = targets.media
+        && (record.media_state == Some(PartState::Unknown)
+            || docs.is_empty() && record.media_state.is_none());
+    if docs.is_empty() && !media_unknown {
+        return Err(conflict(
+            "Nothing of this photo is waiting for Medtech's confirmation: send it again instead.",
+        ));
+    }
+    let mut touched = BTreeSet::new();
+    for doc in &docs {
+        state
+            .photos
+            .set_scan_doc_state(doc, DocState::Sent, None, None, None)
+            .await
+            .map_err(store_error)?;
+        let detail = format!("scan_{} document {}", doc.kind.as_str(), doc.id);
+        for photo in &doc.photo_ids {
+            confirm_part(state, session, &get(photo.clone()).await?, doc.kind.target(), detail.clone()).await?;
+            touched.insert(photo.clone());
+        }
+    }
+    if media_unknown {
+        confirm_part(state, session, &get(id.to_string()).await?, CommitTarget::Media, "media".into()).await?;
+        touched.insert(id.to_string());
+    }
     let mut out = Vec::new();
-    match doc {
-        Some(doc) if doc.state == DocState::Unknown => {
-            state
-                .photos
-                .set_scan_doc_state(&doc, DocState::Sent, None, None, None)
-                .await
-                .map_err(store_error)?;
-            let detail = format!("scan_{} document {}", doc.kind.as_str(), doc.id);
-            for photo in &doc.photo_ids {
-                let r = get(photo.clone()).await?;
-                // Also going as a Media that is not in yet: that half is still to go.
-                let complete = !(r.target == Some(PhotoTarget::Both) && r.alex_id.is_none());
-                state
-                    .photos
-                    .confirm_in_medtech(session, &r, complete, detail.clone())
-                    .await
-                    .map_err(store_error)?;
-                out.push(get(photo.clone()).await?);
-            }
-        }
-        doc => {
-            if record.target == Some(PhotoTarget::Both) && !doc.is_some_and(|d| d.state == DocState::Sent) {
-                return Err(conflict(
-                    "This photo's PDF has not reached Medtech yet: send it again so both parts arrive.",
-                ));
-            }
-            state
-                .photos
-                .confirm_in_medtech(
-                    session,
-                    &record,
-                    true,
-                    record.target.unwrap_or(PhotoTarget::Media).as_str().to_string(),
-                )
-                .await
-                .map_err(store_error)?;
-            out.push(get(id.to_string()).await?);
-        }
+    for photo in touched {
+        out.push(get(photo).await?);
     }
     tracing::info!(photo = %record.id, photos = out.len(), "photo confirmed in Medtech by the GP");
     Ok(out)
+}
+
+/// Records that part `this` of photo `r` is in Medtech, as the GP confirmed.
+async fn confirm_part(
+    state: &Committer,
+    session: &LaunchSession,
+    r: &PhotoRecord,
+    this: CommitTarget,
+    detail: String,
+) -> Result<(), AppError> {
+    let targets = r.target.unwrap_or(Targets::one(this));
+    let mut others = state.photos.parts(r, targets).await.map_err(store_error)?;
+    others.retain(|(t, _)| *t != this);
+    state
+        .photos
+        .finish_target(session, r, this, Ok(None), others, None, Some(detail))
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::{
         time::now_secs,
     },
     launch::session::LaunchSession,
-    model::PhotoTarget,
+    model::{CommitTarget, Targets},
     staging::{
         corrupt::CorruptRow,
         record::PhotoRecord,
@@ -65,12 +65,27 @@ impl DocKind {
         [DocKind::Pdf, DocKind::Tiff].into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The kind of document a photo target writes (a PDF unless it is the TIFF target).
-    pub fn of(target: PhotoTarget) -> Self {
-        if target == PhotoTarget::ScanTiff {
-            DocKind::Tiff
-        } else {
-            DocKind::Pdf
+    /// The commit target that writes this kind of document.
+    pub fn target(self) -> CommitTarget {
+        match self {
+            DocKind::Pdf => CommitTarget::ScanPdf,
+            DocKind::Tiff => CommitTarget::ScanTiff,
+        }
+    }
+
+    /// The document of this kind a photo was last sent in (its PDF, or its own TIFF).
+    pub fn doc_of(self, r: &PhotoRecord) -> Option<&str> {
+        match self {
+            DocKind::Pdf => r.scan_doc.as_deref(),
+            DocKind::Tiff => r.tiff_doc.as_deref(),
+        }
+    }
+
+    /// The `photos` column that names a photo's document of this kind.
+    fn photo_column(self) -> &'static str {
+        match self {
+            DocKind::Pdf => "scan_doc",
+            DocKind::Tiff => "tiff_doc",
         }
     }
 
@@ -83,44 +98,8 @@ impl DocKind {
     }
 }
 
-/// Where a recorded document is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocState {
-    /// Recorded (or being resent) and on its way.
-    Sending,
-    /// In Medtech: ALEX answered with its id, or the GP confirmed it is there.
-    Sent,
-    /// ALEX said no: nothing of it is in Medtech.
-    Failed,
-    /// Posted with no answer: it may or may not be in Medtech.
-    Unknown,
-}
-
-impl DocState {
-    /// As the `scan_documents.state` column holds it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocState::Sending => "sending",
-            DocState::Sent => "sent",
-            DocState::Failed => "failed",
-            DocState::Unknown => "unknown",
-        }
-    }
-
-    /// From the `scan_documents.state` column; anything else is a corrupt row.
-    pub fn parse(s: &str) -> Option<Self> {
-        [DocState::Sending, DocState::Sent, DocState::Failed, DocState::Unknown]
-            .into_iter()
-            .find(|d| d.as_str() == s)
-    }
-}
-
-/// One half of a commit to both targets, and whether the other half is already done.
-#[derive(Clone, Copy, Debug)]
-pub enum Part {
-    Media { complete: bool },
-    Scan { complete: bool },
-}
+/// Where a recorded document is: the state of the part of a photo's commit it carries.
+pub use crate::model::PartState as DocState;
 
 /// A rendered document about to be recorded (a PDF, or a TIFF for the TIFF target).
 pub struct NewDoc {
@@ -159,17 +138,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
 }
 
 impl PhotoStore {
-    /// Stores the documents (PDFs, or TIFFs for the TIFF target), then records them (`sending`) and points each photo at its document,
-    /// with a `scan_document` audit entry per photo — all before anything is posted.
+    /// Stores the documents (PDFs, or one TIFF per photo), then records them (`sending`) and
+    /// points each photo at its document, with a `scan_document` audit entry per photo — all
+    /// before anything is posted.
     pub async fn record_scan_docs(
         &self,
         session: &LaunchSession,
         patient_id: &str,
         docs: Vec<NewDoc>,
-        target: PhotoTarget,
+        kind: DocKind,
     ) -> Result<Vec<ScanDoc>, StoreError> {
         let mut rows = Vec::new();
-        let kind = DocKind::of(target);
         // A TIFF holds one photo: each is a whole document, never "part n of m".
         let parts = if kind == DocKind::Tiff { 1 } else { docs.len() as u32 };
         for (n, doc) in docs.into_iter().enumerate() {
@@ -215,8 +194,8 @@ impl PhotoStore {
                     let detail = format!("{} document {} (part {} of {}, {} bytes)", d.kind.as_str(), d.id, d.part, d.parts, d.bytes);
                     for photo in &d.photo_ids {
                         tx.execute(
-                            "UPDATE photos SET target = ?5, scan_doc = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4",
-                            params![d.id, now_secs(), photo, d.session_id, target.as_str()],
+                            &format!("UPDATE photos SET {} = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4", d.kind.photo_column()),
+                            params![d.id, now_secs(), photo, d.session_id],
                         )?;
                         let sha: Option<String> =
                             tx.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![photo], |r| r.get(0)).optional()?;
@@ -282,75 +261,46 @@ impl PhotoStore {
         Ok(())
     }
 
-    /// Notes where a photo's commit is going (`media`), before it is sent.
-    pub async fn set_target(&self, session_id: &str, id: &str, target: PhotoTarget) -> Result<(), StoreError> {
-        let (sid, id) = (session_id.to_string(), id.to_string());
+    /// Fixes where a photo's commit goes, at its first attempt: a retry goes where that went.
+    /// Answers the photo's targets as they now are.
+    pub async fn fix_target(&self, record: &PhotoRecord, targets: Targets) -> Result<Targets, StoreError> {
+        if let Some(fixed) = record.target {
+            return Ok(fixed);
+        }
+        let (sid, id) = (record.session_id.clone(), record.id.clone());
         self.db
             .call(move |c| {
                 c.execute(
-                    "UPDATE photos SET target = ?1 WHERE id = ?2 AND session_id = ?3",
-                    params![target.as_str(), id, sid],
+                    "UPDATE photos SET target = ?1 WHERE id = ?2 AND session_id = ?3 AND target IS NULL",
+                    params![targets.as_string(), id, sid],
                 )
             })
             .await?;
-        Ok(())
-    }
-
-    /// Records one part's success for a photo committed to both targets. With the other part
-    /// still to go the photo waits, `staged`; with both done it is `committed`. The part's ALEX
-    /// id goes into the audit, and — for the Media part — onto the photo, which is how a retry
-    /// knows the Media is done.
-    pub async fn finish_part(
-        &self,
-        session: &LaunchSession,
-        record: &PhotoRecord,
-        part: Part,
-        alex_id: String,
-        correlation_id: Option<String>,
-    ) -> Result<PhotoRecord, StoreError> {
-        let (id, prac, rec) = (record.id.clone(), session.practitioner_id.clone(), record.clone());
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let media = matches!(part, Part::Media { .. });
-                let complete = matches!(part, Part::Media { complete: true } | Part::Scan { complete: true });
-                tx.execute(
-                    "UPDATE photos SET state = CASE WHEN ?5 THEN 'committed' ELSE 'staged' END,
-                     alex_id = CASE WHEN ?1 THEN ?2 ELSE alex_id END,
-                     failure_kind = NULL, failure = NULL, updated_at = ?3 WHERE id = ?4",
-                    params![media, alex_id, now_secs(), id, complete],
-                )?;
-                let detail = match part {
-                    Part::Media { complete: false } => "media; scan_pdf to follow",
-                    Part::Scan { complete: false } => "scan_pdf; media to follow",
-                    Part::Media { complete: true } => "media; scan_pdf done",
-                    Part::Scan { complete: true } => "scan_pdf; media done",
-                };
-                append_audit(
-                    &tx,
-                    &Audit {
-                        alex_id: Some(&alex_id),
-                        correlation_id: correlation_id.as_deref(),
-                        ..rec.audit("committed", prac.as_deref(), Some(detail))
-                    },
-                )?;
-                tx.commit()
-            })
-            .await?;
-        self.get(&record.session_id, &record.id)
+        Ok(self
+            .get(&record.session_id, &record.id)
             .await?
-            .ok_or(StoreError::NotFound)
+            .and_then(|r| r.target)
+            .unwrap_or(targets))
     }
 
-    /// Whether the photo's Inbox-Scan document reached Medtech.
-    pub async fn scan_sent(&self, record: &PhotoRecord) -> Result<bool, StoreError> {
-        Ok(match record.scan_doc.as_deref() {
-            Some(doc) => self
-                .scan_doc(&record.session_id, doc)
-                .await?
-                .is_some_and(|d| d.state == DocState::Sent),
-            None => false,
-        })
+    /// The state of each part of a photo's commit — its Media and its documents — as recorded
+    /// now (`None`: not sent yet).
+    pub async fn parts(&self, r: &PhotoRecord, targets: Targets) -> Result<Vec<(CommitTarget, Option<DocState>)>, StoreError> {
+        let mut out = Vec::new();
+        for target in targets.iter() {
+            let state = match target {
+                CommitTarget::Media => r.media_state,
+                CommitTarget::ScanPdf | CommitTarget::ScanTiff => {
+                    let kind = if target == CommitTarget::ScanPdf { DocKind::Pdf } else { DocKind::Tiff };
+                    match kind.doc_of(r) {
+                        Some(doc) => self.scan_doc(&r.session_id, doc).await?.map(|d| d.state),
+                        None => None,
+                    }
+                }
+            };
+            out.push((target, state));
+        }
+        Ok(out)
     }
 
     /// After a restart, a document left `sending` may or may not have reached Medtech.

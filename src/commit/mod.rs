@@ -14,6 +14,8 @@ pub mod jpeg_tiff;
 #[cfg(feature = "ssr")]
 pub mod pdf;
 #[cfg(feature = "ssr")]
+pub mod parts;
+#[cfg(feature = "ssr")]
 pub mod plan;
 #[cfg(feature = "ssr")]
 pub mod printed;
@@ -23,6 +25,7 @@ pub mod scan;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod send;
 #[cfg(feature = "ssr")]
 pub mod tiffs;
 pub mod ui;

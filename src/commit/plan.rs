@@ -9,7 +9,7 @@
 
 use crate::{
     error::{AppError, ErrorKind},
-    model::{PhotoState, PhotoTarget},
+    model::{CommitTarget, PhotoState},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
@@ -24,16 +24,18 @@ pub struct PhotoFacts {
     pub state: PhotoState,
     /// Its last send's outcome is unknown: Medtech may or may not have it.
     pub unknown_outcome: bool,
-    /// It goes both as a Media and in an Inbox-Scan PDF (the Media half is `commit_one`'s).
-    pub both: bool,
+    /// Its commit has other parts than this document (a Media, or a document of another kind):
+    /// they are other calls'.
+    pub shared: bool,
 }
 
 impl PhotoFacts {
-    pub fn of(r: &PhotoRecord) -> Self {
+    /// The photo as the part `this` (a document kind's target) sees it.
+    pub fn of(r: &PhotoRecord, this: CommitTarget) -> Self {
         PhotoFacts {
             state: r.state,
             unknown_outcome: r.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN),
-            both: r.target == Some(PhotoTarget::Both),
+            shared: r.target.is_some_and(|t| t.iter().any(|x| x != this)),
         }
     }
 }
@@ -61,11 +63,11 @@ impl DocFacts {
 pub enum Step {
     /// Committed already: nothing to do.
     Committed,
-    /// Going to both targets and its PDF is in Medtech: nothing to do here (the Media half is
-    /// `commit_one`'s, or the record was interrupted between the two writes).
-    PdfInMedtech,
-    /// Its PDF is in Medtech but the photo was never marked: record it as committed with the
-    /// document's ALEX id (none when the GP confirmed the document).
+    /// Its commit has other parts and this document is in Medtech: nothing to do here (the
+    /// other parts are other calls').
+    DocInMedtech,
+    /// Its document (its only part) is in Medtech but the photo was never marked: record it as
+    /// committed with the document's ALEX id (none when the GP confirmed the document).
     Settle { alex_id: Option<String> },
     /// Its document's outcome was unknown and the GP has checked: resend that very document.
     Resend { doc: String },
@@ -112,22 +114,25 @@ pub fn route(photo: &PhotoFacts, doc: Option<&DocFacts>, resend_unknown: bool) -
         return Ok(step);
     }
     if let Some(d) = doc.filter(|d| d.state == DocState::Sent) {
-        // Its PDF is in Medtech already: never a second PDF.
-        return Ok(if photo.both {
-            Step::PdfInMedtech
+        // Its document is in Medtech already: never a second one.
+        return Ok(if photo.shared {
+            Step::DocInMedtech
         } else {
             Step::Settle {
                 alex_id: d.alex_id.clone(),
             }
         });
     }
-    if photo.unknown_outcome {
+    if photo.unknown_outcome && !resend_unknown {
+        return Err(Refusal::Unconfirmed);
+    }
+    // A document Medtech may hold is only ever resent as itself — whatever the photo's own
+    // failure now says (another part may have failed since).
+    if let Some(d) = doc.filter(|d| d.state == DocState::Unknown) {
         if !resend_unknown {
             return Err(Refusal::Unconfirmed);
         }
-        if let Some(d) = doc.filter(|d| d.state == DocState::Unknown) {
-            return Ok(Step::Resend { doc: d.id.clone() });
-        }
+        return Ok(Step::Resend { doc: d.id.clone() });
     }
     Ok(Step::Fresh)
 }

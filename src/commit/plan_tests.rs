@@ -12,7 +12,7 @@ fn photo(state: PhotoState) -> PhotoFacts {
     PhotoFacts {
         state,
         unknown_outcome: false,
-        both: false,
+        shared: false,
     }
 }
 
@@ -25,7 +25,7 @@ fn unknown() -> PhotoFacts {
 }
 
 fn both(p: PhotoFacts) -> PhotoFacts {
-    PhotoFacts { both: true, ..p }
+    PhotoFacts { shared: true, ..p }
 }
 
 fn doc(id: &str, state: DocState) -> DocFacts {
@@ -177,7 +177,7 @@ fn both_targets_with_the_pdf_in_medtech_leave_the_photo_to_its_media_half() {
         for resend in flags() {
             assert_eq!(
                 route(&p, Some(&doc("d", DocState::Sent)), resend),
-                Ok(Step::PdfInMedtech)
+                Ok(Step::DocInMedtech)
             );
         }
     }
@@ -207,7 +207,7 @@ fn plan(asked: &[(&'static str, PhotoFacts, Option<DocFacts>)], resend_unknown: 
             continue;
         }
         match route(p, d.as_ref(), resend_unknown)? {
-            Step::Committed | Step::PdfInMedtech => {}
+            Step::Committed | Step::DocInMedtech => {}
             Step::Settle { .. } => out.settle.push(*id),
             Step::Resend { doc } => {
                 out.resend.insert(doc);

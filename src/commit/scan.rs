@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    documents::{DocKind, DocState, NewDoc, Part, ScanDoc},
+    documents::{DocKind, DocState, NewDoc, ScanDoc},
+    parts::Outcome,
     pdf::{self, Layout, PdfHeader, PdfPatient, PdfPhoto},
     plan::{self, DocFacts, PhotoFacts, Step},
     printed::{doc_title, lines},
@@ -22,32 +23,26 @@ use crate::{
     error::{AppError, ErrorKind},
     infra::time::taken_words,
     launch::session::LaunchSession,
-    model::{CommitTarget, PhotoState, PhotoTarget},
+    model::{PhotoState, Targets},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 use super::api::SCAN_BATCH;
 
-/// Commits the photos `ids` into the Inbox Scan folder for `target`: as PDFs (`ScanPdf`); as
-/// the PDF half of a commit to both targets (`Both`: the Media half is `commit_one`'s, in either
-/// order); or as one TIFF each (`ScanTiff`). Answers every photo touched, as it now is
-/// (including the other photos of a document that was resent).
+/// Commits the photos `ids` into the Inbox Scan folder as documents of `kind`: PDFs (split
+/// under the size cap) or one TIFF each. This is one part of each photo's commit; `requested` is
+/// where the GP asked a photo never sent before to go (its other parts are other calls', in any
+/// order). Answers every photo touched, as it now is (including the other photos of a document
+/// that was resent).
 pub async fn commit_scan(
     state: &Committer,
     session: &LaunchSession,
     ids: &[String],
     resend_unknown: bool,
-    target: PhotoTarget,
+    kind: DocKind,
+    requested: Targets,
 ) -> Result<Vec<PhotoRecord>, AppError> {
-    let enabled = |t: CommitTarget| state.settings.commit_targets.contains(&t);
-    let kind = DocKind::of(target);
-    let allowed = match target {
-        PhotoTarget::ScanPdf => enabled(CommitTarget::ScanPdf),
-        PhotoTarget::Both => enabled(CommitTarget::ScanPdf) && enabled(CommitTarget::Media),
-        PhotoTarget::ScanTiff => enabled(CommitTarget::ScanTiff),
-        PhotoTarget::Media => false,
-    };
-    if !allowed {
+    if !state.settings.commit_targets.contains(&kind.target()) {
         return Err(AppError::new(
             ErrorKind::InvalidInput,
             match kind {
@@ -83,23 +78,20 @@ pub async fn commit_scan(
             .map_err(store_error)?
             .ok_or_else(|| store_error(StoreError::NotFound))?;
         super::server::check_owner(&r, session, patient)?;
-        let photo = PhotoFacts::of(&r);
+        let photo = PhotoFacts::of(&r, kind.target());
         if plan::admit(&photo)?.is_some() {
             continue;
         }
         super::server::check_tags(state, &r)?;
-        let doc = match r.scan_doc.as_deref() {
+        super::server::check_targets(state, &r, requested, kind.target())?;
+        let doc = match kind.doc_of(&r) {
             Some(d) => state.photos.scan_doc(&session.id, d).await.map_err(store_error)?,
             None => None,
         };
         match plan::route(&photo, doc.as_ref().map(DocFacts::of).as_ref(), resend_unknown)? {
-            Step::Committed | Step::PdfInMedtech => {}
+            Step::Committed | Step::DocInMedtech => {}
             Step::Settle { alex_id } => {
-                state
-                    .photos
-                    .finish_commit(session, &r, Ok(alex_id.unwrap_or_default()), None)
-                    .await
-                    .map_err(store_error)?;
+                finish(state, session, &r, kind, Ok(alex_id), None).await?;
             }
             Step::Resend { doc } => {
                 resend.insert(doc);
@@ -121,7 +113,7 @@ pub async fn commit_scan(
     // releases what was locked: nothing has been sent yet.
     let mut locked: Vec<PhotoRecord> = Vec::new();
     for lock in plan::locks(fresh.iter().map(|r| r.id.as_str()), &resend_photos) {
-        let detail = Some(target.as_str().to_string());
+        let detail = Some(kind.target().as_str().to_string());
         match state
             .photos
             .transition(
@@ -134,7 +126,14 @@ pub async fn commit_scan(
             )
             .await
         {
-            Ok(r) => locked.push(r),
+            Ok(r) => match state.photos.fix_target(&r, requested).await {
+                Ok(_) => locked.push(r),
+                Err(e) => {
+                    locked.push(r);
+                    release(state, session, &locked).await;
+                    return Err(store_error(e));
+                }
+            },
             // A photo of a resent document the GP has since removed: it stays removed.
             Err(StoreError::WrongState(_)) if !lock.required => {}
             Err(e) => {
@@ -152,7 +151,7 @@ pub async fn commit_scan(
         match rendered {
             Ok(new_docs) => match state
                 .photos
-                .record_scan_docs(session, &patient.id, new_docs, target)
+                .record_scan_docs(session, &patient.id, new_docs, kind)
                 .await
             {
                 Ok(recorded) => docs.extend(recorded),
@@ -306,11 +305,7 @@ async fn post(
         }
         Err(_) => Err(("storage".into(), "The document's file could not be read.".into())),
     };
-    let target = match doc.kind {
-        DocKind::Pdf => CommitTarget::ScanPdf.as_str(),
-        DocKind::Tiff => CommitTarget::ScanTiff.as_str(),
-    };
-    super::service::count_commit(target, outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()));
+    super::service::count_commit(doc.kind.target().as_str(), outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()));
     match &outcome {
         Ok(created) => {
             tracing::info!(document = %doc.id, alex_id = %created.id, correlation_id = %created.correlation_id,
@@ -342,42 +337,38 @@ async fn post(
         }
     }
     for r in photos {
-        // As it is now: the target and the Media half's outcome may have been written since the lock.
+        // As it is now: its other parts may have finished since the lock.
         let r = state
             .photos
             .get(&session.id, &r.id)
             .await
             .map_err(store_error)?
             .unwrap_or_else(|| r.clone());
-        match &outcome {
-            Ok(created) if r.target == Some(PhotoTarget::Both) => {
-                let part = Part::Scan {
-                    complete: r.alex_id.is_some(),
-                };
-                state
-                    .photos
-                    .finish_part(
-                        session,
-                        &r,
-                        part,
-                        created.id.clone(),
-                        Some(created.correlation_id.clone()),
-                    )
-                    .await
-                    .map_err(store_error)?;
-            }
-            _ => {
-                let (result, correlation) = match &outcome {
-                    Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
-                    Err(e) => (Err(e.clone()), None),
-                };
-                state
-                    .photos
-                    .finish_commit(session, &r, result, correlation)
-                    .await
-                    .map_err(store_error)?;
-            }
-        }
+        let (result, correlation) = match &outcome {
+            Ok(created) => (Ok(Some(created.id.clone())), Some(created.correlation_id.clone())),
+            Err(e) => (Err(e.clone()), None),
+        };
+        finish(state, session, &r, doc.kind, result, correlation).await?;
     }
     Ok(())
+}
+
+/// Records the outcome of photo `r`'s document part (`kind`) and the photo's state that follows.
+async fn finish(
+    state: &Committer,
+    session: &LaunchSession,
+    r: &PhotoRecord,
+    kind: DocKind,
+    outcome: Outcome,
+    correlation: Option<String>,
+) -> Result<PhotoRecord, AppError> {
+    let this = kind.target();
+    let targets = r.target.unwrap_or(Targets::one(this));
+    let mut others = state.photos.parts(r, targets).await.map_err(store_error)?;
+    others.retain(|(t, _)| *t != this);
+    state
+        .photos
+        .finish_target(session, r, this, outcome, others, correlation, None)
+        .await
+        .map_err(store_error)
 }

@@ -1,6 +1,6 @@
 //! Turning a staged photo into a Media in the patient's record (ssr only).
 
-use super::documents::Part;
+use super::{documents::DocKind, parts::Outcome};
 use crate::{
     alex::{
         fhir::{CodeableConcept, Coding},
@@ -14,7 +14,7 @@ use crate::{
         codes::{self, BODY_SITES, IMAGE_TYPES, LATERALITIES, SNOMED, VIEWS},
         tags::Tags,
     },
-    model::{PhotoState, PhotoTarget},
+    model::{CommitTarget, PartState, PhotoState, Targets},
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
@@ -22,11 +22,14 @@ pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 /// The failure kind of a photo or document whose stored bytes no longer match their SHA-256.
 pub const INTEGRITY: &str = "integrity";
 
+/// Sends the Media part of photo `id`'s commit. `requested` is where the GP asked it to go,
+/// for a photo never sent before; a photo sent before keeps its targets.
 pub async fn commit_one(
     state: &Committer,
     session: &LaunchSession,
     id: &str,
     resend_unknown: bool,
+    requested: Targets,
 ) -> Result<PhotoRecord, AppError> {
     let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
     let record = state
@@ -45,25 +48,24 @@ pub async fn commit_one(
         PhotoState::Staged | PhotoState::Failed => {}
     }
     check_tags(state, &record)?;
-    let both = record.target == Some(PhotoTarget::Both);
-    if both && record.alex_id.is_some() {
-        // Its Media is in Medtech already; only the PDF half is still to go.
+    let targets = check_targets(state, &record, requested, CommitTarget::Media)?;
+    if record.media_state == Some(PartState::Sent) {
+        // Its Media is in Medtech already; only its other parts are still to go.
         return Ok(record);
     }
-    if record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) {
-        if !resend_unknown {
-            return Err(unknown_outcome());
-        }
-        let pdf_unknown = match record.scan_doc.as_deref() {
-            Some(doc) => state
-                .photos
-                .scan_doc(&session.id, doc)
-                .await
-                .map_err(store_error)?
-                .is_some_and(|d| d.state == super::documents::DocState::Unknown),
-            None => false,
-        };
-        if matches!(record.target, Some(PhotoTarget::ScanPdf | PhotoTarget::ScanTiff)) || (both && pdf_unknown) {
+    let unknown = record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) || record.media_state == Some(PartState::Unknown);
+    if unknown && !resend_unknown {
+        return Err(unknown_outcome());
+    }
+    for kind in [DocKind::Pdf, DocKind::Tiff] {
+        let Some(doc) = kind.doc_of(&record) else { continue };
+        if state
+            .photos
+            .scan_doc(&session.id, doc)
+            .await
+            .map_err(store_error)?
+            .is_some_and(|d| d.state == PartState::Unknown)
+        {
             return Err(AppError::new(
                 ErrorKind::Conflict,
                 "This photo went in an Inbox Scan document whose arrival Medtech did not confirm: send that document again instead.",
@@ -78,7 +80,7 @@ pub async fn commit_one(
             &[PhotoState::Staged, PhotoState::Failed],
             PhotoState::Committing,
             "committing",
-            None,
+            (targets != Targets::one(CommitTarget::Media)).then(|| "media".to_string()),
         )
         .await
     {
@@ -93,29 +95,26 @@ pub async fn commit_one(
         }
         Err(e) => return Err(store_error(e)),
     };
-    if !both {
+    let targets = state.photos.fix_target(&record, targets).await.map_err(store_error)?;
+    let others = {
+        let mut parts = state.photos.parts(&record, targets).await.map_err(store_error)?;
+        parts.retain(|(t, _)| *t != CommitTarget::Media);
+        parts
+    };
+    let finish = |outcome: Outcome, correlation: Option<String>| {
         state
             .photos
-            .set_target(&session.id, id, PhotoTarget::Media)
-            .await
-            .map_err(store_error)?;
-    }
+            .finish_target(session, &record, CommitTarget::Media, outcome, others.clone(), correlation, None)
+    };
     let image = match crate::editor::server::committed_image(&state.renderer, &record).await {
         Ok(image) => image,
         Err(e) => {
             super::service::count_commit("media", Err(failure_kind(&e)));
-            let _ = state
-                .photos
-                .finish_commit(
-                    session,
-                    &record,
-                    Err((failure_kind(&e).into(), e.message.clone())),
-                    None,
-                )
-                .await;
+            let _ = finish(Err((failure_kind(&e).into(), e.message.clone())), None).await;
             return Err(e);
         }
     };
+    state.photos.media_sending(&record).await.map_err(store_error)?;
     let resource = media(MediaInput {
         identifier: &record.id,
         patient_id: &record.patient_id,
@@ -134,26 +133,10 @@ pub async fn commit_one(
     let outcome = state.alex.create_media(&session.facility, &resource).await;
     super::service::count_commit("media", outcome.as_ref().map(|_| ()).map_err(|e| e.kind()));
     let (result, correlation) = match &outcome {
-        Ok(created) => (Ok(created.id.clone()), Some(created.correlation_id.clone())),
+        Ok(created) => (Ok(Some(created.id.clone())), Some(created.correlation_id.clone())),
         Err(e) => (Err((e.kind().to_string(), e.gp_message())), None),
     };
-    let updated = match (&outcome, both) {
-        (Ok(created), true) => {
-            let complete = state.photos.scan_sent(&record).await.map_err(store_error)?;
-            state
-                .photos
-                .finish_part(
-                    session,
-                    &record,
-                    Part::Media { complete },
-                    created.id.clone(),
-                    correlation,
-                )
-                .await
-        }
-        _ => state.photos.finish_commit(session, &record, result, correlation).await,
-    }
-    .map_err(store_error)?;
+    let updated = finish(result, correlation).await.map_err(store_error)?;
     match outcome {
         Ok(created) => {
             tracing::info!(photo = %record.id, alex_id = %created.id, correlation_id = %created.correlation_id, bytes = image.jpeg.len(), "photo committed");
@@ -165,6 +148,33 @@ pub async fn commit_one(
             Ok(updated)
         }
     }
+}
+
+/// Where this photo's commit goes: its own targets if it was sent before, else `requested` —
+/// which must be enabled here and include `part`, the part being sent now.
+pub fn check_targets(
+    state: &Committer,
+    record: &PhotoRecord,
+    requested: Targets,
+    part: CommitTarget,
+) -> Result<Targets, AppError> {
+    let targets = record.target.unwrap_or(requested);
+    if !targets.within(&state.settings.commit_targets) || targets.is_empty() {
+        return Err(AppError::new(
+            ErrorKind::InvalidInput,
+            "This practice does not save photos there: choose among the places offered.",
+        ));
+    }
+    if !targets.contains(part) {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            format!(
+                "This photo is going to {}; it cannot go elsewhere now.",
+                targets.iter().map(CommitTarget::words).collect::<Vec<_>>().join(" and ")
+            ),
+        ));
+    }
+    Ok(targets)
 }
 
 /// How a failure before the POST is recorded on the photo.

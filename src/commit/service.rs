@@ -7,6 +7,7 @@ use std::{ops::Deref, sync::Arc};
 
 use axum::http::HeaderMap;
 
+use super::documents::DocKind;
 use crate::{
     alex::AlexClient,
     config::Settings,
@@ -15,7 +16,7 @@ use crate::{
     handoff::service::Handoffs,
     infra::drain::{Drain, Write},
     launch::{server::authorise, session::LaunchSession},
-    model::{PhotoTarget, PhotoView},
+    model::{CommitTarget, PhotoView, Targets},
     staging::{record::PhotoRecord, service::Photos},
 };
 
@@ -72,24 +73,27 @@ impl Committer {
         headers: &HeaderMap,
         id: &str,
         resend_unknown: bool,
+        targets: Option<Targets>,
     ) -> Result<PhotoView, AppError> {
         let (session, _write) = self.session(sid, headers).await?;
-        let r = super::server::commit_one(self, &session, id, resend_unknown).await?;
+        let requested = targets.unwrap_or(Targets::one(CommitTarget::Media));
+        let r = super::server::commit_one(self, &session, id, resend_unknown, requested).await?;
         Ok(self.staging.view(&r, sid))
     }
 
-    /// Photos as Inbox-Scan documents for `target` — PDFs (alone or with Media) or one TIFF each
-    /// (see `scan::commit_scan`).
+    /// Photos as Inbox-Scan documents of `kind` — PDFs or one TIFF each (see `scan::commit_scan`).
     pub async fn commit_scan(
         &self,
         sid: &str,
         headers: &HeaderMap,
         ids: &[String],
         resend_unknown: bool,
-        target: PhotoTarget,
+        kind: DocKind,
+        targets: Option<Targets>,
     ) -> Result<Vec<PhotoView>, AppError> {
         let (session, _write) = self.session(sid, headers).await?;
-        let records = super::scan::commit_scan(self, &session, ids, resend_unknown, target).await?;
+        let requested = targets.unwrap_or(Targets::one(kind.target()));
+        let records = super::scan::commit_scan(self, &session, ids, resend_unknown, kind, requested).await?;
         Ok(self.views(sid, records))
     }
 

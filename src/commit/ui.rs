@@ -4,41 +4,44 @@
 
 use leptos::prelude::*;
 
-use super::api::{SCAN_BATCH, commit_photo, commit_scan, commit_tiff, confirm_in_medtech};
+use super::{
+    api::confirm_in_medtech,
+    send::{UNKNOWN, by_targets, offered, send},
+};
 use crate::{
-    model::{PhotoState, PhotoView},
+    model::{CommitTarget, PhotoState, PhotoView, Targets},
     staging::ui::describe,
     ui::workspace::Workspace,
 };
 
-const UNKNOWN: &str = "outcome_unknown";
 /// A committed photo's `failure_kind` when the GP confirmed it is in Medtech (`commit::confirm`).
 const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
-const MEDIA: &str = "media";
-const SCAN: &str = "scan_pdf";
-const BOTH: &str = "both";
-const TIFF: &str = "scan_tiff";
 
-/// The commit targets a GP may choose between, with what each means in Medtech.
-const TARGET_CHOICES: [(&str, &str); 4] = [
-    (MEDIA, "Photos in the patient's record (Media)"),
-    (SCAN, "A PDF in the Inbox Scan folder, with the tags printed"),
-    (BOTH, "Both: the photos, and a PDF in the Inbox Scan folder"),
-    (
-        TIFF,
-        "Images in the Inbox Scan folder (a TIFF per photo, for referrals)",
-    ),
-];
-
-/// The targets this deployment offers: its `commit_targets`, and "both" when it has both.
-fn offered(ws: &Workspace) -> Vec<String> {
-    let mut targets: Vec<String> = ws
-        .limits
-        .with_value(|l| l.commit_targets.iter().map(|t| t.as_str().to_string()).collect());
-    if targets.iter().any(|t| t == MEDIA) && targets.iter().any(|t| t == SCAN) {
-        targets.push(BOTH.to_string());
+/// What each commit target means in Medtech, as the GP chooses among them.
+fn choice_label(target: CommitTarget) -> &'static str {
+    match target {
+        CommitTarget::Media => "Photos in the patient's record (Media)",
+        CommitTarget::ScanPdf => "A PDF in the Inbox Scan folder, with the tags printed",
+        CommitTarget::ScanTiff => "Images in the Inbox Scan folder (a TIFF per photo, for referrals)",
     }
-    targets
+}
+
+/// How the confirmation says where photos go.
+fn going_as(targets: Targets) -> String {
+    let words: Vec<&str> = Targets::ALL
+        .into_iter()
+        .filter(|t| targets.contains(*t))
+        .map(|t| match t {
+            CommitTarget::Media => "photos in the record",
+            CommitTarget::ScanPdf => "a PDF in the Inbox Scan folder",
+            CommitTarget::ScanTiff => "images (TIFF) in the Inbox Scan folder",
+        })
+        .collect();
+    match words.as_slice() {
+        [] | ["photos in the record"] => String::new(),
+        [one] => format!(" as {one}"),
+        [rest @ .., last] => format!(" as {} and as {last}", rest.join(", as ")),
+    }
 }
 
 fn ready(ws: &Workspace) -> Vec<PhotoView> {
@@ -53,106 +56,6 @@ fn retryable(ws: &Workspace) -> Vec<PhotoView> {
         .into_iter()
         .filter(|p| p.state == PhotoState::Failed && p.missing.is_empty() && p.failure_kind.as_deref() != Some(UNKNOWN))
         .collect()
-}
-
-/// The photos grouped by the target each goes to: a photo that was sent before keeps its target
-/// (so a retry goes where the first attempt went); others go to `chosen`.
-fn by_target(ws: &Workspace, photos: Vec<PhotoView>, chosen: &str) -> Vec<(String, Vec<String>)> {
-    let enabled = offered(ws);
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for p in photos {
-        // The UI's choices are the targets' words (radio values).
-        let target = p
-            .target
-            .map(|t| t.as_str().to_string())
-            .filter(|t| enabled.contains(t))
-            .unwrap_or_else(|| chosen.to_string());
-        match groups.iter_mut().find(|(t, _)| *t == target) {
-            Some((_, ids)) => ids.push(p.id),
-            None => groups.push((target, vec![p.id])),
-        }
-    }
-    groups
-}
-
-fn mark(ws: &Workspace, ids: &[String], state: PhotoState, failure: Option<&str>) {
-    ws.photos.update(|l| {
-        for p in l.iter_mut().filter(|p| ids.contains(&p.id)) {
-            p.state = state;
-            if let Some(f) = failure {
-                p.failure = Some(f.to_string());
-            }
-        }
-    });
-}
-
-/// Sends each group to its target, updating each photo's badge as it goes: Media one photo at a
-/// time, Scan PDFs as one request per group (the server splits large groups into documents).
-fn send(ws: Workspace, groups: Vec<(String, Vec<String>)>, progress: RwSignal<Option<String>>, resend_unknown: bool) {
-    if groups.iter().all(|(_, ids)| ids.is_empty()) {
-        return;
-    }
-    leptos::task::spawn_local(async move {
-        for (target, mut ids) in groups {
-            if target == TIFF {
-                for batch in ids.chunks(SCAN_BATCH) {
-                    let n = batch.len();
-                    progress.set(Some(format!(
-                        "Making {n} image{} for the Inbox Scan folder and sending {}…",
-                        if n == 1 { "" } else { "s" },
-                        if n == 1 { "it" } else { "them" }
-                    )));
-                    mark(&ws, batch, PhotoState::Committing, None);
-                    match commit_tiff(ws.sid(), batch.to_vec(), resend_unknown).await {
-                        Ok(views) => ws.upsert(views),
-                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
-                    }
-                }
-                continue;
-            }
-            if target == SCAN || target == BOTH {
-                for batch in ids.chunks(SCAN_BATCH) {
-                    let n = batch.len();
-                    progress.set(Some(format!(
-                        "Making the PDF of {n} photo{} and sending it to Medtech…",
-                        if n == 1 { "" } else { "s" }
-                    )));
-                    mark(&ws, batch, PhotoState::Committing, None);
-                    match commit_scan(ws.sid(), batch.to_vec(), resend_unknown, target == BOTH).await {
-                        Ok(views) => ws.upsert(views),
-                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
-                    }
-                }
-                if target == SCAN {
-                    continue;
-                }
-                // Both: the Media half, for each photo whose PDF half is done (it waits, staged)
-                // — or, once the GP has checked Medtech, whose Media's arrival is unknown.
-                ids = ws.photos.with_untracked(|l| {
-                    l.iter()
-                        .filter(|p| ids.contains(&p.id))
-                        .filter(|p| {
-                            p.state == PhotoState::Staged
-                                || resend_unknown
-                                    && p.state == PhotoState::Failed
-                                    && p.failure_kind.as_deref() == Some(UNKNOWN)
-                        })
-                        .map(|p| p.id.clone())
-                        .collect()
-                });
-            }
-            let total = ids.len();
-            for (n, id) in ids.into_iter().enumerate() {
-                progress.set(Some(format!("Sending photo {} of {total}…", n + 1)));
-                mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
-                match commit_photo(ws.sid(), id.clone(), resend_unknown).await {
-                    Ok(view) => ws.upsert(vec![view]),
-                    Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
-                }
-            }
-        }
-        progress.set(None);
-    });
 }
 
 /// "It is in Medtech — mark as saved", after the GP checked Medtech following an unknown outcome.
@@ -176,14 +79,9 @@ fn confirm_saved(ws: Workspace, id: String) {
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
     let targets = offered(&ws);
-    let target = RwSignal::new(targets.first().cloned().unwrap_or_else(|| MEDIA.to_string()));
+    let chosen = RwSignal::new(Targets::one(targets.first().copied().unwrap_or(CommitTarget::Media)));
     let choose = targets.len() > 1;
-    let choices = StoredValue::new(
-        TARGET_CHOICES
-            .into_iter()
-            .filter(|(t, _)| targets.iter().any(|x| x == t))
-            .collect::<Vec<_>>(),
-    );
+    let choices = StoredValue::new(targets);
     let ready_count = move || ready(&ws).len();
     let failed_count = move || retryable(&ws).len();
     let unknown = move || {
@@ -227,12 +125,12 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
 
     let confirm = move |_| {
         ws.confirming.set(false);
-        send(ws, by_target(&ws, ready(&ws), &target.get_untracked()), progress, false);
+        send(ws, by_targets(&ws, ready(&ws), chosen.get_untracked()), progress, false);
     };
     let retry = move |_| {
         send(
             ws,
-            by_target(&ws, retryable(&ws), &target.get_untracked()),
+            by_targets(&ws, retryable(&ws), chosen.get_untracked()),
             progress,
             false,
         )
@@ -240,12 +138,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let patient = ws.patient.get_value();
     let confirm_text = move || {
         let n = ready_count();
-        let how = match target.get().as_str() {
-            SCAN => " as a PDF in the Inbox Scan folder",
-            BOTH => " as photos and as a PDF in the Inbox Scan folder",
-            TIFF => " as images (TIFF) in the Inbox Scan folder",
-            _ => "",
-        };
+        let how = going_as(chosen.get());
         format!(
             "Send {n} photo{} to the record of {} (NHI {}, born {}){how}?",
             if n == 1 { "" } else { "s" },
@@ -295,11 +188,11 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                 {
                     let id = p.id.clone();
                     let saved_id = p.id.clone();
-                    let to = p.target.map_or(MEDIA, |t| t.as_str()).to_string();
+                    let to = p.target.unwrap_or(Targets::one(CommitTarget::Media));
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}
-                            <button type="button" class="secondary" disabled=busy on:click=move |_| send(ws, vec![(to.clone(), vec![id.clone()])], progress, true)>
+                            <button type="button" class="secondary" disabled=busy on:click=move |_| send(ws, vec![(to, vec![id.clone()])], progress, true)>
                                 "I checked Medtech: send this photo again"
                             </button>
                             <button type="button" class="secondary" disabled=busy on:click=move |_| confirm_saved(ws, saved_id.clone())>
@@ -322,23 +215,29 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                             {choices
                                 .get_value()
                                 .into_iter()
-                                .map(|(t, label)| view! {
+                                .map(|t| view! {
                                     <label>
                                         <input
-                                            type="radio"
+                                            type="checkbox"
                                             name="commit-target"
-                                            value=t
-                                            prop:checked=move || target.get() == t
-                                            on:change=move |_| target.set(t.to_string())
+                                            value=t.as_str()
+                                            prop:checked=move || chosen.get().contains(t)
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                chosen.update(|c| *c = Targets::ALL.into_iter().filter(|x| if *x == t { on } else { c.contains(*x) }).fold(Targets::default(), Targets::with));
+                                            }
                                         />
-                                        {label}
+                                        {choice_label(t)}
                                     </label>
                                 })
                                 .collect_view()}
+                            <Show when=move || chosen.get().is_empty()>
+                                <p class="hint" role="alert">"Choose at least one place to save the photos."</p>
+                            </Show>
                         </fieldset>
                     </Show>
                     <div class="row">
-                        <button type="button" class="primary" on:click=confirm autofocus>"Commit"</button>
+                        <button type="button" class="primary" on:click=confirm autofocus disabled=move || chosen.get().is_empty()>"Commit"</button>
                         <button type="button" class="secondary" on:click=move |_| ws.confirming.set(false)>"Cancel"</button>
                     </div>
                 </div>

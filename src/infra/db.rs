@@ -118,6 +118,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
     // 7: an Inbox-Scan document is a PDF (of one or more photos) or a TIFF (of one photo).
     "ALTER TABLE scan_documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'pdf';",
+    // 8: commit targets are a set; each part of a photo's commit keeps its own state. A photo
+    // points at its PDF (`scan_doc`) and its TIFF (`tiff_doc`); its Media part has `media_state`.
+    // Older rows: a TIFF photo's document moves to `tiff_doc`; a Media in Medtech is `sent`; a
+    // Media-bearing photo whose outcome was unknown keeps that unknown on its Media part.
+    "ALTER TABLE photos ADD COLUMN tiff_doc TEXT;
+    ALTER TABLE photos ADD COLUMN media_state TEXT;
+    UPDATE photos SET tiff_doc = scan_doc, scan_doc = NULL WHERE target = 'scan_tiff';
+    UPDATE photos SET media_state = 'sent'
+        WHERE (target IN ('media', 'both') AND state = 'committed') OR (target = 'both' AND alex_id IS NOT NULL);
+    UPDATE photos SET media_state = 'unknown'
+        WHERE target IN ('media', 'both') AND media_state IS NULL AND state = 'failed' AND failure_kind = 'outcome_unknown';",
 ];
 
 #[derive(Clone)]

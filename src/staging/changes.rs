@@ -213,6 +213,8 @@ impl PhotoStore {
                     )?;
                     append_audit(&tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
                 }
+                // A Media on its way when the server stopped may or may not be in Medtech.
+                tx.execute("UPDATE photos SET media_state = 'unknown' WHERE media_state = 'sending'", [])?;
                 PhotoStore::recover_scan_docs(&tx)?;
                 tx.commit()?;
                 Ok(stuck.len())

@@ -7,7 +7,7 @@ use super::{corrupt::CorruptRow, store::StoreError};
 use crate::{
     infra::{audit::Audit, time::taken_words},
     metadata::tags::Tags,
-    model::{PhotoState, PhotoTarget, PhotoView},
+    model::{PartState, PhotoState, PhotoView, Targets},
 };
 
 /// One photo's record.
@@ -31,14 +31,18 @@ pub struct PhotoRecord {
     pub failure: Option<String>,
     /// The editor's saved operations (JSON of `editor::ops::Edit`); `None` = unedited.
     pub edit: Option<String>,
-    /// Where the last commit attempt went: `media` or `scan_pdf`.
-    pub target: Option<PhotoTarget>,
-    /// The Inbox-Scan document this photo was last sent in.
+    /// Where its commit goes (fixed at the first attempt).
+    pub target: Option<Targets>,
+    /// The Inbox-Scan PDF this photo was last sent in.
     pub scan_doc: Option<String>,
+    /// The Inbox-Scan TIFF this photo was last sent as.
+    pub tiff_doc: Option<String>,
+    /// Its Media part: `None` until it is first sent.
+    pub media_state: Option<PartState>,
 }
 
 pub(crate) const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
-                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc";
+                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc, tiff_doc, media_state";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let id: String = r.get(0)?;
@@ -48,7 +52,11 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let tags: String = r.get(12)?;
     let tags = serde_json::from_str(&tags).map_err(|_| corrupt(12, "tags"))?;
     let target = match r.get::<_, Option<String>>(17)? {
-        Some(t) => Some(PhotoTarget::parse(&t).ok_or_else(|| corrupt(17, "target"))?),
+        Some(t) => Some(Targets::parse(&t).ok_or_else(|| corrupt(17, "target"))?),
+        None => None,
+    };
+    let media_state = match r.get::<_, Option<String>>(20)? {
+        Some(m) => Some(PartState::parse(&m).ok_or_else(|| corrupt(20, "media_state"))?),
         None => None,
     };
     Ok(PhotoRecord {
@@ -70,6 +78,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         edit: r.get(16)?,
         target,
         scan_doc: r.get(18)?,
+        tiff_doc: r.get(19)?,
+        media_state,
         id,
     })
 }

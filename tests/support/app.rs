@@ -245,18 +245,52 @@ pub async fn stage_ready(app: &Running, d: &Desktop, n: u32) -> Vec<String> {
     ids
 }
 
-/// Commits photos as Inbox-Scan PDFs as the desktop browser (`with_media` for both targets).
+/// Commits photos as Inbox-Scan PDFs as the desktop browser.
 pub async fn commit_scan(
     app: &Running,
     d: &Desktop,
     ids: &[String],
     resend_unknown: bool,
-    with_media: bool,
+    targets: Option<&str>,
+) -> (u16, serde_json::Value) {
+    commit_part(app, d, "photos/commit-scan", ids, resend_unknown, targets).await
+}
+
+/// Sends one part of photos' commits as the desktop browser: `endpoint` is `photos/commit-scan`
+/// (their PDF) or `photos/commit-tiff` (their TIFFs); `targets` is where photos never sent before
+/// go (e.g. "media,scan_pdf,scan_tiff"; the endpoint's own target when `None`).
+pub async fn commit_part(
+    app: &Running,
+    d: &Desktop,
+    endpoint: &str,
+    ids: &[String],
+    resend_unknown: bool,
+    targets: Option<&str>,
 ) -> (u16, serde_json::Value) {
     let mut args = vec![("sid".to_string(), d.sid.clone())];
     args.extend(id_fields(ids));
     args.push(("resend_unknown".into(), resend_unknown.to_string()));
-    args.push(("with_media".into(), with_media.to_string()));
+    if let Some(t) = targets {
+        args.push(("targets".into(), t.to_string()));
+    }
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    call(app, d, "photos/commit-scan", &args).await
+    call(app, d, endpoint, &args).await
+}
+
+/// Sends the Media part of one photo's commit as the desktop browser (see `commit_part`).
+pub async fn commit_media(
+    app: &Running,
+    d: &Desktop,
+    id: &str,
+    resend_unknown: bool,
+    targets: &str,
+) -> (u16, serde_json::Value) {
+    let resend = resend_unknown.to_string();
+    call(
+        app,
+        d,
+        "photos/commit",
+        &[("sid", &d.sid), ("id", id), ("resend_unknown", &resend), ("targets", targets)],
+    )
+    .await
 }

@@ -1,0 +1,114 @@
+//! Sending a commit from the browser: photos grouped by where each goes (a set of targets), and
+//! each group's parts sent in turn — its PDFs, its TIFFs, then its Media one photo at a time —
+//! updating each photo's badge as it goes. The server decides, part by part, what is still to go;
+//! a retry sends only that.
+
+use leptos::prelude::*;
+
+use super::api::{SCAN_BATCH, commit_photo, commit_scan, commit_tiff};
+use crate::{
+    model::{CommitTarget, PhotoState, PhotoView, Targets},
+    ui::workspace::Workspace,
+};
+
+/// A failed photo's `failure_kind` when Medtech did not confirm whether it saved it.
+pub const UNKNOWN: &str = "outcome_unknown";
+
+/// The commit targets this deployment offers (its `commit_targets`), in the order shown.
+pub fn offered(ws: &Workspace) -> Vec<CommitTarget> {
+    ws.limits.with_value(|l| {
+        Targets::ALL
+            .into_iter()
+            .filter(|t| l.commit_targets.contains(t))
+            .collect()
+    })
+}
+
+/// The photos grouped by where each goes: a photo sent before keeps its targets (so a retry goes
+/// where the first attempt went); others go to `chosen`.
+pub fn by_targets(ws: &Workspace, photos: Vec<PhotoView>, chosen: Targets) -> Vec<(Targets, Vec<String>)> {
+    let enabled = offered(ws);
+    let mut groups: Vec<(Targets, Vec<String>)> = Vec::new();
+    for p in photos {
+        let targets = p.target.filter(|t| t.within(&enabled)).unwrap_or(chosen);
+        match groups.iter_mut().find(|(t, _)| *t == targets) {
+            Some((_, ids)) => ids.push(p.id),
+            None => groups.push((targets, vec![p.id])),
+        }
+    }
+    groups
+}
+
+fn mark(ws: &Workspace, ids: &[String], state: PhotoState, failure: Option<&str>) {
+    ws.photos.update(|l| {
+        for p in l.iter_mut().filter(|p| ids.contains(&p.id)) {
+            p.state = state;
+            if let Some(f) = failure {
+                p.failure = Some(f.to_string());
+            }
+        }
+    });
+}
+
+/// The photos of `ids` whose next part may go now: not committed, not being sent, and — unless
+/// the GP has checked Medtech — not waiting on an unknown outcome.
+fn still_to_go(ws: &Workspace, ids: &[String], resend_unknown: bool) -> Vec<String> {
+    ws.photos.with_untracked(|l| {
+        l.iter()
+            .filter(|p| ids.contains(&p.id))
+            .filter(|p| match p.state {
+                PhotoState::Staged => true,
+                PhotoState::Failed => resend_unknown || p.failure_kind.as_deref() != Some(UNKNOWN),
+                _ => false,
+            })
+            .map(|p| p.id.clone())
+            .collect()
+    })
+}
+
+/// Sends each group to its targets: one request per batch for each kind of Inbox-Scan document,
+/// then the Media one photo at a time.
+pub fn send(ws: Workspace, groups: Vec<(Targets, Vec<String>)>, progress: RwSignal<Option<String>>, resend_unknown: bool) {
+    if groups.iter().all(|(_, ids)| ids.is_empty()) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        for (targets, all) in groups {
+            for part in targets.iter() {
+                let ids = still_to_go(&ws, &all, resend_unknown);
+                if part == CommitTarget::Media {
+                    let total = ids.len();
+                    for (n, id) in ids.into_iter().enumerate() {
+                        progress.set(Some(format!("Sending photo {} of {total}…", n + 1)));
+                        mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
+                        match commit_photo(ws.sid(), id.clone(), resend_unknown, Some(targets)).await {
+                            Ok(view) => ws.upsert(vec![view]),
+                            Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
+                        }
+                    }
+                    continue;
+                }
+                for batch in ids.chunks(SCAN_BATCH) {
+                    let n = batch.len();
+                    let plural = if n == 1 { "" } else { "s" };
+                    progress.set(Some(if part == CommitTarget::ScanPdf {
+                        format!("Making the PDF of {n} photo{plural} and sending it to Medtech…")
+                    } else {
+                        format!("Making {n} image{plural} for the Inbox Scan folder and sending {}…", if n == 1 { "it" } else { "them" })
+                    }));
+                    mark(&ws, batch, PhotoState::Committing, None);
+                    let answer = if part == CommitTarget::ScanPdf {
+                        commit_scan(ws.sid(), batch.to_vec(), resend_unknown, Some(targets)).await
+                    } else {
+                        commit_tiff(ws.sid(), batch.to_vec(), resend_unknown, Some(targets)).await
+                    };
+                    match answer {
+                        Ok(views) => ws.upsert(views),
+                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
+                    }
+                }
+            }
+        }
+        progress.set(None);
+    });
+}
