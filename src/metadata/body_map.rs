@@ -17,7 +17,8 @@ pub const LEFT: &str = "7771000";
 pub const RIGHT: &str = "24028007";
 pub const NOT_APPLICABLE: &str = "385432009";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum View {
     Front,
     Back,

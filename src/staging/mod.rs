@@ -5,6 +5,7 @@
 //! `server` (the upload and image handlers) are server-only.
 
 pub mod api;
+pub mod body_map;
 #[cfg(feature = "ssr")]
 pub mod changes;
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::api::tag_photos;
+use super::{api::tag_photos, body_map::BodyMap};
 use crate::{
     metadata::{
         codes::{BODY_SITES, Code, IMAGE_TYPES, LATERALITIES, VIEWS},
@@ -98,6 +98,13 @@ fn TagForm(ws: Workspace, id: String) -> impl IntoView {
         };
         save(ws, vec![site_id.clone()], patch, resync);
     };
+    let map_id = id.clone();
+    let on_map = Callback::new(move |patch: TagPatch| {
+        site_error.set(None);
+        save(ws, vec![map_id.clone()], patch, resync);
+    });
+    let map_site = Signal::derive(move || tags.with(|t| t.body_site.clone()));
+    let map_side = Signal::derive(move || tags.with(|t| t.laterality.clone()));
     let desc_id = id.clone();
     let on_desc = move |ev: leptos::ev::Event| {
         let patch = TagPatch {
@@ -147,6 +154,10 @@ fn TagForm(ws: Workspace, id: String) -> impl IntoView {
                     {move || site_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || site_missing().then_some(view! { <p class="needed">"Needed before commit"</p> })}
                 </div>
+                <details class="field map-field" open>
+                    <summary>"Body map: tap a region to set the site and side"</summary>
+                    <BodyMap site=map_site side=map_side on_pick=on_map disabled=Signal::derive(move || !editable()) />
+                </details>
                 {chips("laterality", "Laterality", LATERALITIES)}
                 {chips("view", "View", VIEWS)}
                 {chips("image_type", "Image type", IMAGE_TYPES)}
