@@ -209,7 +209,7 @@ async fn render(
         let image = crate::editor::server::committed_image(&state.renderer, r).await?;
         items.push(PdfPhoto {
             jpeg: image.jpeg,
-            title: title(&r.tags, r.taken_at),
+            title: title(r.lesion.as_ref(), &r.tags, r.taken_at),
             lines: lines(r, session),
         });
     }

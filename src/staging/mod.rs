@@ -12,6 +12,9 @@ pub mod changes;
 pub mod corrupt;
 #[cfg(feature = "ssr")]
 pub mod gate;
+pub mod lesion;
+#[cfg(feature = "ssr")]
+pub mod lesions;
 #[cfg(feature = "ssr")]
 pub mod recheck;
 #[cfg(feature = "ssr")]
