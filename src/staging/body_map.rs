@@ -41,9 +41,20 @@ pub fn BodyMap(
     /// Numbered markers to draw (lesions).
     #[prop(optional, into)]
     markers: Signal<Vec<Marker>>,
+    /// While on, a pick marks a lesion in the region (`on_mark`, with the region's id) instead.
+    #[prop(optional)]
+    marking: Option<RwSignal<bool>>,
+    #[prop(optional)] on_mark: Option<Callback<&'static str>>,
 ) -> impl IntoView {
     let open = RwSignal::new(None::<&'static Region>);
     let pick = move |region: &'static Region| {
+        if let (Some(m), Some(on_mark)) = (marking, on_mark)
+            && m.get_untracked()
+        {
+            m.set(false);
+            on_mark.run(region.id);
+            return;
+        }
         if disabled.get_untracked() {
             return;
         }
@@ -92,8 +103,8 @@ pub fn BodyMap(
                     }).collect_view()}
                     {move || markers.get().into_iter().filter(|m| m.view == view).map(|m| view! {
                         <g class="marker" aria-hidden="true">
-                            <circle cx=m.x cy=m.y r="7"></circle>
-                            <text x=m.x y=m.y + 3 text-anchor="middle">{m.label.clone()}</text>
+                            <circle cx=m.x cy=m.y r="9"></circle>
+                            <text x=m.x y=f32::from(m.y) + 3.5 text-anchor="middle">{m.label.clone()}</text>
                         </g>
                     }).collect_view()}
                 </svg>
@@ -133,7 +144,7 @@ pub fn BodyMap(
         })
     };
     view! {
-        <div class="body-map">
+        <div class="body-map" class:marking=move || marking.is_some_and(|m| m.get())>
             <div class="map-views">{figure(View::Front)} {figure(View::Back)}</div>
             {choices}
         </div>

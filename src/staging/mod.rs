@@ -13,6 +13,7 @@ pub mod corrupt;
 #[cfg(feature = "ssr")]
 pub mod gate;
 pub mod lesion;
+pub mod lesion_panel;
 #[cfg(feature = "ssr")]
 pub mod lesions;
 #[cfg(feature = "ssr")]
