@@ -134,3 +134,52 @@ async fn another_session_cannot_see_or_touch_a_lesion_and_retention_purges_them(
     assert!(app::events(&audit).iter().any(|e| e == "lesion_expired"));
     srv.stop().await;
 }
+
+/// Lesion photos committed as an Inbox-Scan PDF make one report: the cover (body map, markers,
+/// lesion table) and each lesion's photos in turn; committing again sends nothing new.
+#[tokio::test]
+async fn a_scan_pdf_of_lesion_photos_is_a_report_sent_once() {
+    use base64::Engine;
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let ids = app::stage_ready(&srv, &d, 3).await;
+    let l1 = mark(&srv, &d, "front-left-forearm", "changing").await;
+    let l2 = mark(&srv, &d, "back-right-calf", "").await;
+    assert_eq!(assign(&srv, &d, l2["id"].as_str().unwrap(), &ids[..1]).await.0, 200);
+    assert_eq!(assign(&srv, &d, l1["id"].as_str().unwrap(), &ids[1..]).await.0, 200);
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
+    assert_eq!(status, 200, "{v}");
+    let docs = srv.state.simulator.as_ref().unwrap().received();
+    let docs: Vec<_> = docs.iter().filter(|r| r.resource_type == "DocumentReference").collect();
+    assert_eq!(docs.len(), 1);
+    let data = docs[0].resource["content"][0]["attachment"]["data"].as_str().unwrap();
+    let pdf = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages: Vec<_> = doc.get_pages().into_values().collect();
+    assert_eq!(pages.len(), 4, "the cover and three photos");
+    // The strings each page shows (Tj), as Latin-1.
+    let text = |n: usize| -> Vec<String> {
+        let content = lopdf::content::Content::decode(&doc.get_page_content(pages[n])).unwrap();
+        content
+            .operations
+            .iter()
+            .filter(|op| op.operator == "Tj")
+            .filter_map(|op| op.operands[0].as_str().ok())
+            .map(|b| b.iter().map(|&c| c as char).collect())
+            .collect()
+    };
+    let cover = text(0);
+    assert!(cover.iter().any(|s| s.starts_with("Skin check")), "the cover first: {cover:?}");
+    for l in ["L1", "L2"] {
+        assert_eq!(cover.iter().filter(|s| *s == l).count(), 2, "{l}: a marker and a table row");
+    }
+    let starts = |n: usize, with: &str| text(n).iter().any(|s| s.starts_with(with));
+    assert!(starts(1, "L1 Left forearm") && starts(2, "L1 Left forearm"), "L1's photos first: {:?}", text(1));
+    assert!(starts(3, "L2 Right calf"), "then L2's: {:?}", text(3));
+
+    let (status, _) = app::commit_scan(&srv, &d, &ids, false, None).await;
+    assert!(status == 200 || status == 409, "{status}");
+    let again = srv.state.simulator.as_ref().unwrap().received();
+    assert_eq!(again.iter().filter(|r| r.resource_type == "DocumentReference").count(), 1, "idempotent");
+    srv.stop().await;
+}

@@ -6,37 +6,9 @@ import { test, expect, Page } from '@playwright/test';
 import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { writeFileSync } from 'node:fs';
 import { received } from '../support/sim';
+import { shownStrings as shown } from '../support/pdf';
 import { jpegBase64 } from '../support/images';
 import { openWidget, addFiles, thumbs, commitAll } from '../support/widget';
-
-/** The strings a content stream shows with `Tj`, one per entry (as scan.spec.ts reads them). */
-function shown(stream: string): string[] {
-  const out: string[] = [];
-  let last = '';
-  for (let i = 0; i < stream.length; i++) {
-    const c = stream[i];
-    if (c === '(') {
-      let depth = 1;
-      last = '';
-      for (i++; i < stream.length && depth > 0; i++) {
-        const d = stream[i];
-        if (d === '\\') last += stream[++i];
-        else if (d === '(') (depth++, (last += d));
-        else if (d === ')') --depth > 0 && (last += d);
-        else last += d;
-      }
-      i--;
-    } else if (c === '<' && stream[i + 1] !== '<') {
-      const end = stream.indexOf('>', i);
-      last = Buffer.from(stream.slice(i + 1, end), 'hex').toString('latin1');
-      i = end;
-    } else if (stream.startsWith('Tj', i)) {
-      out.push(last);
-      i++;
-    }
-  }
-  return out;
-}
 
 async function mark(page: Page, region: string) {
   await page.getByRole('button', { name: 'Mark a lesion on the map' }).click();
