@@ -2,7 +2,7 @@
 // view labelled so), saved like every tag; it works by keyboard alone, and shows the current site.
 import { test, expect, Page } from '@playwright/test';
 import { jpegBase64 } from '../support/images';
-import { openWidget, addFiles, thumbs } from '../support/widget';
+import { openWidget, addFiles, thumbs, commitAll } from '../support/widget';
 
 function region(page: Page, name: string) {
   return page.getByRole('button', { name, exact: true });
@@ -66,4 +66,17 @@ test('clicking "Left forearm (front)" sets and saves the site and side; keyboard
   await expect(region(page, 'Left forearm (front)')).toHaveAttribute('aria-pressed', 'true');
   await thumbs(page).nth(1).click();
   await expect(page.getByLabel('Body site')).toHaveValue('Neck');
+
+  // A photo in Medtech keeps its tags: a click on the map says why nothing changed.
+  await thumbs(page).nth(0).click();
+  await page.getByRole('group', { name: /^Image type/ }).getByLabel('Lesion', { exact: true }).check();
+  await expect(thumbs(page).nth(0)).toHaveAttribute('aria-label', /Ready/);
+  const dialog = await commitAll(page, 1);
+  await dialog.getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).nth(0)).toHaveAttribute('aria-label', /Saved to Medtech/, { timeout: 30_000 });
+  await expect(region(page, 'Right knee (front)')).toHaveAttribute('aria-disabled', 'true');
+  await region(page, 'Right knee (front)').click({ force: true });
+  await expect(page.getByRole('alert').filter({ hasText: "This photo's tags can no longer change" })).toBeVisible();
+  await expect(region(page, 'Left forearm (front)')).toHaveAttribute('aria-pressed', 'true');
+  await expect(thumbs(page).nth(0)).toHaveAttribute('aria-label', /^Photo 1: Left forearm/);
 });

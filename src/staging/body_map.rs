@@ -37,7 +37,9 @@ pub fn BodyMap(
     #[prop(into)] side: Signal<Option<String>>,
     /// What a pick does: the patch sets the site and the side together.
     on_pick: Callback<TagPatch>,
-    #[prop(optional, into)] disabled: Signal<bool>,
+    /// Shown as `aria-disabled`; picks still reach `on_pick`, which says why they are not kept.
+    #[prop(optional, into)]
+    disabled: Signal<bool>,
     /// Numbered markers to draw (lesions).
     #[prop(optional, into)]
     markers: Signal<Vec<Marker>>,
@@ -55,10 +57,11 @@ pub fn BodyMap(
             on_mark.run(region.id);
             return;
         }
+        // A disabled map still passes the pick on: the caller says why it is not kept.
+        on_pick.run(patch(region, None));
         if disabled.get_untracked() {
             return;
         }
-        on_pick.run(patch(region, None));
         open.set((!region.choices.is_empty()).then_some(region));
     };
     let figure = move |view: View| {
@@ -126,11 +129,7 @@ pub fn BodyMap(
                                 type="button"
                                 class="chip"
                                 aria-pressed=move || pressed().to_string()
-                                on:click=move |_| {
-                                    if !disabled.get_untracked() {
-                                        on_pick.run(patch(region, Some(c)));
-                                    }
-                                }
+                                on:click=move |_| on_pick.run(patch(region, Some(c)))
                             >
                                 {text}
                             </button>

@@ -106,6 +106,13 @@ fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
     let map_id = id.clone();
     let lesion_photo = id.clone();
     let on_map = Callback::new(move |patch: TagPatch| {
+        let can_change = record.with_untracked(|r| {
+            r.as_ref()
+                .is_some_and(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
+        });
+        if !can_change {
+            return ws.notify("This photo's tags can no longer change: it is being saved or is in Medtech.", true, None);
+        }
         site_error.set(None);
         save(ws, vec![map_id.clone()], patch, resync);
     });
