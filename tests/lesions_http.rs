@@ -12,13 +12,22 @@ use support::app::{self, Desktop};
 const UAT: &str = "F2N060-E";
 
 async fn mark(srv: &clinical_images::server::Running, d: &Desktop, region: &str, note: &str) -> Value {
-    let (status, v) = app::call(srv, d, "lesions/mark", &[("sid", &d.sid), ("region", region), ("note", note)]).await;
+    let (status, v) = app::call(
+        srv,
+        d,
+        "lesions/mark",
+        &[("sid", &d.sid), ("region", region), ("note", note)],
+    )
+    .await;
     assert_eq!(status, 200, "marked: {v}");
     v
 }
 
 async fn assign(srv: &clinical_images::server::Running, d: &Desktop, lesion: &str, ids: &[String]) -> (u16, Value) {
-    let mut args = vec![("sid".to_string(), d.sid.clone()), ("lesion".to_string(), lesion.to_string())];
+    let mut args = vec![
+        ("sid".to_string(), d.sid.clone()),
+        ("lesion".to_string(), lesion.to_string()),
+    ];
     args.extend(app::id_fields(ids));
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app::call(srv, d, "lesions/assign", &args).await
@@ -45,7 +54,13 @@ async fn three_lesions_with_photos_survive_a_restart_and_are_audited() {
     assert_eq!(l2["laterality"], "24028007", "right");
     assert_eq!(l3["laterality"], "385432009", "not applicable in the middle");
     assert_eq!(l1["view"], "back");
-    let (status, v) = app::call(&srv, &d, "lesions/mark", &[("sid", &d.sid), ("region", "front-left-tail"), ("note", "")]).await;
+    let (status, v) = app::call(
+        &srv,
+        &d,
+        "lesions/mark",
+        &[("sid", &d.sid), ("region", "front-left-tail"), ("note", "")],
+    )
+    .await;
     assert_eq!(status, 400, "only regions of the map: {v}");
 
     // Assigning copies the lesion's site and side into the photos' tags; the rest stay.
@@ -60,11 +75,26 @@ async fn three_lesions_with_photos_survive_a_restart_and_are_audited() {
     let (status, _) = assign(&srv, &d, l1["id"].as_str().unwrap(), &ids[2..3]).await;
     assert_eq!(status, 200);
     let list = lesions(&srv, &d).await;
-    let counts: Vec<_> = list.as_array().unwrap().iter().map(|l| l["photos"].as_u64().unwrap()).collect();
+    let counts: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["photos"].as_u64().unwrap())
+        .collect();
     assert_eq!(counts, [1, 2, 0]);
 
     // A note changes; a removed lesion's number is never given again.
-    let (status, v) = app::call(&srv, &d, "lesions/change", &[("sid", &d.sid), ("id", l3["id"].as_str().unwrap()), ("note", "biopsy planned")]).await;
+    let (status, v) = app::call(
+        &srv,
+        &d,
+        "lesions/change",
+        &[
+            ("sid", &d.sid),
+            ("id", l3["id"].as_str().unwrap()),
+            ("note", "biopsy planned"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["note"], "biopsy planned");
     srv.stop().await;
@@ -78,7 +108,13 @@ async fn three_lesions_with_photos_survive_a_restart_and_are_audited() {
     assert_eq!(photos[0]["lesion_id"], l2["id"]);
     assert_eq!(photos[2]["lesion_id"], l1["id"]);
     assert_eq!(photos[3]["lesion_id"], Value::Null);
-    let (status, _) = app::call(&srv, &d, "lesions/change", &[("sid", &d.sid), ("id", l3["id"].as_str().unwrap())]).await;
+    let (status, _) = app::call(
+        &srv,
+        &d,
+        "lesions/change",
+        &[("sid", &d.sid), ("id", l3["id"].as_str().unwrap())],
+    )
+    .await;
     assert_eq!(status, 200, "removed");
     let l4 = mark(&srv, &d, "front-left-thigh", "").await;
     assert_eq!(l4["number"], 4);
@@ -87,8 +123,14 @@ async fn three_lesions_with_photos_survive_a_restart_and_are_audited() {
     let (status, v) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(status, 200, "{v}");
     let received = srv.state.simulator.as_ref().unwrap().received();
-    let title = received.last().unwrap().resource["content"]["title"].as_str().unwrap().to_string();
-    assert!(title.starts_with("L2 Right hand — anterior — lesion — changing — "), "{title}");
+    let title = received.last().unwrap().resource["content"]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        title.starts_with("L2 Right hand — anterior — lesion — changing — "),
+        "{title}"
+    );
 
     let audit = app::audit_where(&srv, &format!("session={}", d.sid)).await;
     let ev = app::events(&audit);
@@ -110,7 +152,13 @@ async fn another_session_cannot_see_or_touch_a_lesion_and_retention_purges_them(
     let id = la["id"].as_str().unwrap();
 
     assert_eq!(lesions(&srv, &b).await, serde_json::json!([]), "b sees none of a's");
-    let (status, _) = app::call(&srv, &b, "lesions/change", &[("sid", &b.sid), ("id", id), ("note", "mine")]).await;
+    let (status, _) = app::call(
+        &srv,
+        &b,
+        "lesions/change",
+        &[("sid", &b.sid), ("id", id), ("note", "mine")],
+    )
+    .await;
     assert_eq!(status, 404);
     let (status, _) = app::call(&srv, &b, "lesions/change", &[("sid", &b.sid), ("id", id)]).await;
     assert_eq!(status, 404);
@@ -169,17 +217,32 @@ async fn a_scan_pdf_of_lesion_photos_is_a_report_sent_once() {
             .collect()
     };
     let cover = text(0);
-    assert!(cover.iter().any(|s| s.starts_with("Skin check")), "the cover first: {cover:?}");
+    assert!(
+        cover.iter().any(|s| s.starts_with("Skin check")),
+        "the cover first: {cover:?}"
+    );
     for l in ["L1", "L2"] {
-        assert_eq!(cover.iter().filter(|s| *s == l).count(), 2, "{l}: a marker and a table row");
+        assert_eq!(
+            cover.iter().filter(|s| *s == l).count(),
+            2,
+            "{l}: a marker and a table row"
+        );
     }
     let starts = |n: usize, with: &str| text(n).iter().any(|s| s.starts_with(with));
-    assert!(starts(1, "L1 Left forearm") && starts(2, "L1 Left forearm"), "L1's photos first: {:?}", text(1));
+    assert!(
+        starts(1, "L1 Left forearm") && starts(2, "L1 Left forearm"),
+        "L1's photos first: {:?}",
+        text(1)
+    );
     assert!(starts(3, "L2 Right calf"), "then L2's: {:?}", text(3));
 
     let (status, _) = app::commit_scan(&srv, &d, &ids, false, None).await;
     assert!(status == 200 || status == 409, "{status}");
     let again = srv.state.simulator.as_ref().unwrap().received();
-    assert_eq!(again.iter().filter(|r| r.resource_type == "DocumentReference").count(), 1, "idempotent");
+    assert_eq!(
+        again.iter().filter(|r| r.resource_type == "DocumentReference").count(),
+        1,
+        "idempotent"
+    );
     srv.stop().await;
 }

@@ -30,14 +30,19 @@ pub async fn arrange(
     let lesions = lesions
         .into_iter()
         .filter_map(|l| {
-            let count = photos.iter().filter(|r| r.lesion_id.as_deref() == Some(l.id.as_str())).count();
+            let count = photos
+                .iter()
+                .filter(|r| r.lesion_id.as_deref() == Some(l.id.as_str()))
+                .count();
             (count > 0).then(|| CoverLesion {
                 label: l.label(),
                 view: l.view,
                 x: l.x,
                 y: l.y,
                 site: Tags::label(BODY_SITES, Some(&l.site)).unwrap_or("").to_string(),
-                side: codes::find(LATERALITIES, &l.laterality).map_or("", |c| c.label).to_string(),
+                side: codes::find(LATERALITIES, &l.laterality)
+                    .map_or("", |c| c.label)
+                    .to_string(),
                 note: l.note,
                 photos: count,
             })

@@ -8,10 +8,20 @@ use crate::metadata::codes::{BODY_SITES, LATERALITIES, find};
 fn every_region_maps_only_to_verified_codes() {
     assert!(regions().len() > 40);
     for r in regions() {
-        assert!(find(BODY_SITES, r.site).is_some(), "{}: site {} is not verified", r.id, r.site);
+        assert!(
+            find(BODY_SITES, r.site).is_some(),
+            "{}: site {} is not verified",
+            r.id,
+            r.site
+        );
         assert!(find(LATERALITIES, r.side.code()).is_some(), "{}: side", r.id);
         for c in r.choices {
-            assert!(find(BODY_SITES, c.site).is_some(), "{}: choice {} is not verified", r.id, c.site);
+            assert!(
+                find(BODY_SITES, c.site).is_some(),
+                "{}: choice {} is not verified",
+                r.id,
+                c.site
+            );
             let side = side_for(r, Some(c));
             assert!(side.is_empty() || is_laterality(side), "{}: choice side {side}", r.id);
         }
@@ -42,7 +52,11 @@ fn ids_are_unique_and_regions_of_a_view_do_not_overlap_and_fit() {
     let mut seen = std::collections::HashSet::new();
     for r in regions() {
         assert!(seen.insert(r.id), "duplicate {}", r.id);
-        assert!(r.rect.x + r.rect.w <= WIDTH && r.rect.y + r.rect.h <= HEIGHT, "{} outside", r.id);
+        assert!(
+            r.rect.x + r.rect.w <= WIDTH && r.rect.y + r.rect.h <= HEIGHT,
+            "{} outside",
+            r.id
+        );
         assert!(r.rect.w >= 10 && r.rect.h >= 12, "{} is too small to tap", r.id);
         for o in regions().iter().filter(|o| o.view == r.view && o.id != r.id) {
             let a = r.rect;
@@ -58,7 +72,13 @@ fn finer_choices_and_highlighting() {
     let hand = region("front-left-hand").unwrap();
     assert!(hand.choices.iter().any(|c| c.site == "7569003"), "finger");
     assert!(hand.choices.iter().any(|c| c.site == "770809003"), "fingernail");
-    assert!(region("front-right-foot").unwrap().choices.iter().any(|c| c.site == "770805009"));
+    assert!(
+        region("front-right-foot")
+            .unwrap()
+            .choices
+            .iter()
+            .any(|c| c.site == "770805009")
+    );
     let head = region("front-head").unwrap();
     let eyelid = head.choices.iter().find(|c| c.site == "80243003").unwrap();
     assert_eq!(side_for(head, Some(eyelid)), "", "an eyelid's side is the GP's to say");

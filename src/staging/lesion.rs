@@ -5,10 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metadata::{
-    body_map::View,
-    tags::Tags,
-};
+use crate::metadata::{body_map::View, tags::Tags};
 
 pub const MAX_NOTE: usize = 200;
 

@@ -54,7 +54,13 @@ fn get(tx: &Transaction<'_>, sid: &str, id: &str) -> rusqlite::Result<Option<Les
     .optional()
 }
 
-fn audit<'a>(session: &'a LaunchSession, patient: &'a str, event: &'a str, photo: Option<&'a str>, detail: &'a str) -> Audit<'a> {
+fn audit<'a>(
+    session: &'a LaunchSession,
+    patient: &'a str,
+    event: &'a str,
+    photo: Option<&'a str>,
+    detail: &'a str,
+) -> Audit<'a> {
     Audit {
         event,
         photo_id: photo,
@@ -68,8 +74,7 @@ fn audit<'a>(session: &'a LaunchSession, patient: &'a str, event: &'a str, photo
 }
 
 fn detail(l: &LesionView) -> String {
-    serde_json::json!({ "lesion": l.id, "number": l.number, "site": l.site, "laterality": l.laterality })
-        .to_string()
+    serde_json::json!({ "lesion": l.id, "number": l.number, "site": l.site, "laterality": l.laterality }).to_string()
 }
 
 /// Where a new marker goes in its region: the centre, then above and below it, inside the region.
@@ -235,7 +240,8 @@ impl PhotoStore {
             .call(move |c| {
                 let tx = c.transaction()?;
                 let due: Vec<(String, String, String, String)> = {
-                    let mut st = tx.prepare("SELECT id, session_id, facility, patient_id FROM lesions WHERE created_at < ?1")?;
+                    let mut st =
+                        tx.prepare("SELECT id, session_id, facility, patient_id FROM lesions WHERE created_at < ?1")?;
                     st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                         .collect::<rusqlite::Result<_>>()?
                 };
@@ -276,7 +282,9 @@ fn lesion_error(e: StoreError) -> AppError {
 fn check_note(note: &str) -> Result<String, AppError> {
     let note = note.trim();
     if note.chars().count() > MAX_NOTE {
-        return Err(AppError::invalid(format!("A lesion's note is limited to {MAX_NOTE} characters.")));
+        return Err(AppError::invalid(format!(
+            "A lesion's note is limited to {MAX_NOTE} characters."
+        )));
     }
     Ok(note.to_string())
 }
@@ -287,7 +295,13 @@ impl Photos {
         self.store.lesions(&session.id).await.map_err(lesion_error)
     }
 
-    pub async fn mark_lesion(&self, sid: &str, headers: &HeaderMap, region: &str, note: &str) -> Result<LesionView, AppError> {
+    pub async fn mark_lesion(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        region: &str,
+        note: &str,
+    ) -> Result<LesionView, AppError> {
         let (session, patient) = self.session_with_patient(sid, headers).await?;
         let region = body_map::region(region).ok_or_else(|| AppError::invalid("Choose a region of the body map."))?;
         let note = check_note(note)?;

@@ -4,7 +4,7 @@
 
 use pdf_writer::{Content, Finish, Pdf, Rect, Ref};
 
-use super::{AREA_BOTTOM, AREA_TOP, MARGIN, PAGE_H, PAGE_W, draw_header, lines::*, text::*, PdfHeader};
+use super::{AREA_BOTTOM, AREA_TOP, MARGIN, PAGE_H, PAGE_W, PdfHeader, draw_header, lines::*, text::*};
 use crate::metadata::body_map::{self, HEIGHT, View, WIDTH};
 
 /// What the first page of a report shows.
@@ -62,7 +62,14 @@ pub(super) fn page(
 
 fn draw(c: &mut Content, cover: &Cover) {
     let top = AREA_TOP;
-    text(c, Font::Bold, 14.0, MARGIN, top - 14.0, &winansi("Skin check — body map and lesions"));
+    text(
+        c,
+        Font::Bold,
+        14.0,
+        MARGIN,
+        top - 14.0,
+        &winansi("Skin check — body map and lesions"),
+    );
     let map_top = top - 30.0;
     let gap = 40.0;
     let left = (PAGE_W - 2.0 * MAP_W - gap) / 2.0;
@@ -89,7 +96,14 @@ fn draw(c: &mut Content, cover: &Cover) {
         text(c, Font::Bold, 11.0, x0 + MAP_W - 8.0, map_top - 10.0, far.as_bytes());
         let cap = winansi(caption);
         let w = text_width(&cap, Font::Regular, 9.0);
-        text(c, Font::Regular, 9.0, r2(x0 + (MAP_W - w) / 2.0), r2(map_top - MAP_H - 12.0), &cap);
+        text(
+            c,
+            Font::Regular,
+            9.0,
+            r2(x0 + (MAP_W - w) / 2.0),
+            r2(map_top - MAP_H - 12.0),
+            &cap,
+        );
         for l in cover.lesions.iter().filter(|l| l.view == view) {
             let (x, y) = at(l.x as f32, l.y as f32);
             marker(c, x, y, &l.label);
@@ -119,7 +133,13 @@ fn marker(c: &mut Content, x: f32, y: f32, label: &str) {
 
 /// The lesion table; rows that do not fit are summed up in a last line.
 fn table(c: &mut Content, cover: &Cover, top: f32) {
-    const COLS: [(&str, f32); 5] = [("Lesion", 0.0), ("Site", 50.0), ("Side", 200.0), ("Photos", 270.0), ("Note", 320.0)];
+    const COLS: [(&str, f32); 5] = [
+        ("Lesion", 0.0),
+        ("Site", 50.0),
+        ("Side", 200.0),
+        ("Photos", 270.0),
+        ("Note", 320.0),
+    ];
     const ROW: f32 = 14.0;
     let right = PAGE_W - MARGIN;
     for (name, dx) in COLS {
@@ -133,7 +153,11 @@ fn table(c: &mut Content, cover: &Cover, top: f32) {
     c.stroke();
     c.restore_state();
     let room = ((top - 4.0 - AREA_BOTTOM) / ROW).floor() as usize;
-    let shown = if cover.lesions.len() > room { room.saturating_sub(1) } else { cover.lesions.len() };
+    let shown = if cover.lesions.len() > room {
+        room.saturating_sub(1)
+    } else {
+        cover.lesions.len()
+    };
     for (i, l) in cover.lesions.iter().take(shown).enumerate() {
         let y = r2(top - ROW * (i + 1) as f32 - 2.0);
         let cell = |c: &mut Content, font, dx: f32, w: f32, s: &str| {
@@ -148,7 +172,10 @@ fn table(c: &mut Content, cover: &Cover, top: f32) {
     }
     if shown < cover.lesions.len() {
         let y = r2(top - ROW * (shown + 1) as f32 - 2.0);
-        let more = format!("… and {} more lesions: see the photos' pages.", cover.lesions.len() - shown);
+        let more = format!(
+            "… and {} more lesions: see the photos' pages.",
+            cover.lesions.len() - shown
+        );
         text(c, Font::Regular, 9.5, MARGIN, y, &winansi(&more));
     }
 }
