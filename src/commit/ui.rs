@@ -18,7 +18,7 @@ use crate::{
 const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 
 /// What each commit target means in Medtech, as the GP chooses among them.
-fn choice_label(target: CommitTarget) -> &'static str {
+pub fn choice_label(target: CommitTarget) -> &'static str {
     match target {
         CommitTarget::Media => "Photos in the patient's record (Media)",
         CommitTarget::ScanPdf => "A PDF in the Inbox Scan folder, with the tags printed",

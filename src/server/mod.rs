@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/ops/stuck", get(stuck::stuck_json))
         .route("/ops/stuck", get(stuck::stuck_page))
+        .merge(crate::basic::router(state.settings.max_upload_bytes))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             ctx, shell,
