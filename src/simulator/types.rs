@@ -31,6 +31,8 @@ pub struct SimConfig {
     pub launch_ttl: Duration,
     /// Roles put in every token.
     pub roles: Vec<String>,
+    /// Added to every answer, as a real ALEX's round trip through the practice (benchmarks).
+    pub latency: Duration,
 }
 
 impl Default for SimConfig {
@@ -43,6 +45,7 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(3599),
             launch_ttl: Duration::from_secs(300),
             roles: ALL_ROLES.iter().map(|r| r.to_string()).collect(),
+            latency: Duration::ZERO,
         }
     }
 }
