@@ -203,6 +203,16 @@ async fn the_basic_forms_keep_every_rule_of_the_widget() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
 
+    // A path that is no session id is sent home, never elsewhere.
+    let res = app::http()
+        .post(app::url(&srv, "/w/..%2F..%2Fevil/basic/consent"))
+        .header("cookie", &d.cookie)
+        .form(&[("kind", "written")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/"));
+
     // More than the form's limit of photos: the first twenty go in, the rest are named.
     let many: Vec<Vec<u8>> = (0..21).map(|i| app::jpeg(64 + i, 64)).collect();
     let (_, _, notice) = add_photos(&srv, &d, &uuid::Uuid::new_v4().to_string(), many).await;

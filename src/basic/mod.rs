@@ -9,6 +9,7 @@
 //! commit guarantees hold. What it leaves out, it says on the page: the editor, the phone, the
 //! webcam and live updates.
 
+pub mod commit;
 pub mod page;
 pub mod server;
 

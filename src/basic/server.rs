@@ -13,14 +13,17 @@ use axum::{
 use cookie::Cookie;
 use leptos::config::LeptosOptions;
 
-use super::page::{BasicPage, render, sendable};
+use super::{
+    commit::{plural, send},
+    page::{BasicPage, render, sendable},
+};
 use crate::{
-    commit::{api::SCAN_BATCH, documents::DocKind, service::Committer},
+    commit::service::Committer,
     error::AppError,
     infra::http::Client,
     launch::server::{Sessions, authorise, embeddable, record_consent},
     metadata::tags::TagPatch,
-    model::{CommitTarget, PhotoState, PhotoView, Targets},
+    model::{CommitTarget, Targets},
     staging::{
         server::{Upload, stage_upload},
         service::Photos,
@@ -51,8 +54,12 @@ where
         .route("/w/{sid}/basic/photos/{id}/confirm", post(confirm))
 }
 
-/// Back to the page, saying what happened (`Err`: a problem, in the GP's words).
+/// Back to the page, saying what happened (`Err`: a problem, in the GP's words). A session id
+/// that is not one in shape goes home instead: the address is ours, whatever the path held.
 fn back(sid: &str, client: &Client, outcome: Result<String, AppError>) -> Response {
+    if sid.is_empty() || sid.len() > 64 || !sid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    }
     let value = match outcome {
         Ok(text) => format!("0{text}"),
         Err(e) => format!("1{}", e.message),
@@ -256,10 +263,6 @@ async fn stage_all(
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// `POST /w/{sid}/basic/photos/{id}/tags` — every tag field (an empty one clears it).
 async fn tags(
     State(photos): State<Photos>,
@@ -339,76 +342,4 @@ async fn confirm(
         .await
         .map(|_| "Marked as saved in Medtech, as you confirmed. It will not be sent again.".to_string());
     back(&sid, &client, outcome)
-}
-
-/// Sends every part of `ids`' commits as the commit bar does — grouped by where each goes (its
-/// own targets if it was sent before, else `chosen`), the PDF, the TIFFs, then each Media — and
-/// says how it went.
-#[allow(clippy::too_many_arguments)]
-async fn send(
-    photos: &Photos,
-    committer: &Committer,
-    sid: &str,
-    headers: &HeaderMap,
-    list: &[PhotoView],
-    ids: &[String],
-    chosen: Targets,
-    resend_unknown: bool,
-) -> Result<String, AppError> {
-    let mut groups: Vec<(Targets, Vec<String>)> = Vec::new();
-    for v in list.iter().filter(|v| ids.contains(&v.id)) {
-        let targets = v.target.unwrap_or(chosen);
-        match groups.iter_mut().find(|(t, _)| *t == targets) {
-            Some((_, g)) => g.push(v.id.clone()),
-            None => groups.push((targets, vec![v.id.clone()])),
-        }
-    }
-    let mut refusal = None;
-    for (targets, group) in groups {
-        for part in targets.iter() {
-            // As they are now: a photo an earlier part left waiting on Medtech's word stays.
-            let now = photos.list(sid, headers).await?;
-            let go: Vec<String> = now
-                .iter()
-                .filter(|v| group.contains(&v.id))
-                .filter(|v| resend_unknown && v.state == PhotoState::Failed || sendable(v))
-                .map(|v| v.id.clone())
-                .collect();
-            let result = match part {
-                CommitTarget::Media => {
-                    let mut r = Ok(());
-                    for id in &go {
-                        if let Err(e) = committer.commit_photo(sid, headers, id, resend_unknown, Some(targets)).await {
-                            r = Err(e);
-                        }
-                    }
-                    r
-                }
-                CommitTarget::ScanPdf | CommitTarget::ScanTiff => {
-                    let kind = if part == CommitTarget::ScanPdf { DocKind::Pdf } else { DocKind::Tiff };
-                    let mut r = Ok(());
-                    for batch in go.chunks(SCAN_BATCH) {
-                        if let Err(e) = committer.commit_scan(sid, headers, batch, resend_unknown, kind, Some(targets)).await {
-                            r = Err(e);
-                        }
-                    }
-                    r
-                }
-            };
-            if let Err(e) = result {
-                refusal.get_or_insert(e);
-            }
-        }
-    }
-    let after = photos.list(sid, headers).await?;
-    let mine: Vec<&PhotoView> = after.iter().filter(|v| ids.contains(&v.id)).collect();
-    let saved = mine.iter().filter(|v| v.state == PhotoState::Committed).count();
-    let failed = mine.len() - saved;
-    match (failed, refusal) {
-        (0, _) => Ok(format!("{saved} photo{} saved to Medtech.", plural(saved))),
-        (_, Some(e)) => Err(AppError::new(e.kind, format!("{saved} saved; {failed} not saved: {}", e.message))),
-        (_, None) => Err(AppError::invalid(format!(
-            "{saved} saved; {failed} not saved — each photo below says why."
-        ))),
-    }
 }
