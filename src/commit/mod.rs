@@ -24,5 +24,9 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod task;
+pub mod task_model;
+pub mod task_ui;
+#[cfg(feature = "ssr")]
 pub mod tiffs;
 pub mod ui;

@@ -7,6 +7,10 @@ use std::{ops::Deref, sync::Arc};
 
 use axum::http::HeaderMap;
 
+use super::{
+    task::FollowUp,
+    task_model::{PractitionerOption, TaskView},
+};
 use crate::{
     alex::AlexClient,
     config::Settings,
@@ -91,6 +95,28 @@ impl Committer {
         let (session, _write) = self.session(sid, headers).await?;
         let records = super::scan::commit_scan(self, &session, ids, resend_unknown, target).await?;
         Ok(self.views(sid, records))
+    }
+
+    /// The practitioners a follow-up task may go to (see `task::practitioners`).
+    pub async fn follow_up_practitioners(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+    ) -> Result<Vec<PractitionerOption>, AppError> {
+        let session = authorise(&self.staging.sessions, sid, headers).await?;
+        super::task::practitioners(self, &session).await
+    }
+
+    /// A follow-up task about what this session committed (see `task::follow_up`).
+    pub async fn follow_up_task(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        req: FollowUp,
+        resend_unknown: bool,
+    ) -> Result<TaskView, AppError> {
+        let (session, _write) = self.session(sid, headers).await?;
+        super::task::follow_up(self, &session, req, resend_unknown).await
     }
 
     /// "It is in Medtech — mark as saved" (see `confirm::confirm_in_medtech`).

@@ -175,6 +175,7 @@ fn confirm_saved(ws: Workspace, id: String) {
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
+    let task = super::task_ui::FollowUpTask::new(ws, progress);
     let targets = offered(&ws);
     let target = RwSignal::new(targets.first().cloned().unwrap_or_else(|| MEDIA.to_string()));
     let choose = targets.len() > 1;
@@ -226,6 +227,9 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     }
 
     let confirm = move |_| {
+        if !task.arm(ready(&ws).into_iter().map(|p| p.id).collect()) {
+            return;
+        }
         ws.confirming.set(false);
         send(ws, by_target(&ws, ready(&ws), &target.get_untracked()), progress, false);
     };
@@ -291,6 +295,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                     None => summary(committed(), ready_count(), needs_tags(), failed_count() + unknown().len()),
                 }}
             </p>
+            <super::task_ui::TaskStatus task/>
             <For each=unknown key=|p| p.id.clone() let:p>
                 {
                     let id = p.id.clone();
@@ -337,6 +342,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                                 .collect_view()}
                         </fieldset>
                     </Show>
+                    <super::task_ui::TaskForm task/>
                     <div class="row">
                         <button type="button" class="primary" on:click=confirm autofocus>"Commit"</button>
                         <button type="button" class="secondary" on:click=move |_| ws.confirming.set(false)>"Cancel"</button>

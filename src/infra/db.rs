@@ -118,6 +118,29 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
     // 7: an Inbox-Scan document is a PDF (of one or more photos) or a TIFF (of one photo).
     "ALTER TABLE scan_documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'pdf';",
+    // 9 (issue #13: another branch adds 8 at the same time; the merger puts this after it):
+    // follow-up tasks — the identifier sent to ALEX is fixed here before the POST, and the
+    // browser's key is unique within its session (a double click is one task).
+    "CREATE TABLE IF NOT EXISTS follow_up_tasks (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idem_key TEXT NOT NULL,
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        due TEXT NOT NULL,
+        description TEXT NOT NULL,
+        focus TEXT NOT NULL,
+        state TEXT NOT NULL,
+        alex_id TEXT,
+        correlation_id TEXT,
+        failure_kind TEXT,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (session_id, idem_key)
+    );",
 ];
 
 #[derive(Clone)]
