@@ -175,3 +175,4 @@ mod faults;
 mod launch;
 mod reads;
 mod writes;
+mod tasks;
