@@ -77,6 +77,7 @@ pub async fn follow_up_task(
     owner_id: String,
     days: u32,
     text: String,
+    #[server(default)]
     photo_ids: Vec<String>,
     resend_unknown: bool,
 ) -> Result<TaskView, AppError> {

@@ -25,7 +25,7 @@ use crate::{
         time::{format_date, now_secs},
     },
     launch::session::LaunchSession,
-    model::PhotoState,
+    model::{PhotoState, PhotoTarget},
     staging::{corrupt::CorruptRow, service::store_error},
 };
 
@@ -321,7 +321,10 @@ async fn prepare(state: &Committer, session: &LaunchSession, key: String, req: F
             continue;
         }
         let mut written = vec![];
-        if let Some(media) = photo.alex_id.clone() {
+        // A Scan-only photo's `alex_id` is its document's; a Media's (alone or with a PDF) is the Media's.
+        if let Some(media) = photo.alex_id.clone().filter(|_| {
+            matches!(photo.target, None | Some(PhotoTarget::Media | PhotoTarget::Both))
+        }) {
             written.push(("Media".to_string(), media));
         }
         if let Some(doc) = photo.scan_doc.as_deref().filter(|_| photo.target.is_some_and(|t| t.has_scan_doc()))
