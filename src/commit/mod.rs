@@ -26,6 +26,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod task;
 pub mod task_model;
+#[cfg(feature = "ssr")]
+pub mod task_store;
 pub mod task_ui;
 #[cfg(feature = "ssr")]
 pub mod tiffs;

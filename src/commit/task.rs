@@ -1,6 +1,6 @@
 //! Follow-up tasks (ssr only): after a commit the GP may ask for a task in Medtech — for
 //! themselves or another practitioner of the practice, due in N days, with a short text — about
-//! what was just written. The `follow_up_tasks` table is this domain's.
+//! what was just written. The `follow_up_tasks` table is this domain's (`task_store`).
 //!
 //! Like an Inbox-Scan document, a task is recorded with its identifier *before* it is posted:
 //! a retry after ALEX said no sends the very same Task; after no answer at all (outcome unknown)
@@ -9,9 +9,11 @@
 //! facility, never taken on the browser's word. The Task's shape is `alex::task`'s.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 
-use super::task_model::{MAX_DAYS, MAX_TEXT, PractitionerOption, TaskState, TaskView};
+use super::{
+    task_model::{MAX_DAYS, MAX_TEXT, PractitionerOption, TaskState, TaskView},
+    task_store::{TaskRecord, claim, find, finish, insert},
+};
 use crate::{
     alex::{
         AlexError,
@@ -19,14 +21,10 @@ use crate::{
     },
     commit::{documents::DocState, server::check_owner, service::Committer},
     error::{AppError, ErrorKind},
-    infra::{
-        audit::{Audit, append_audit},
-        db::Db,
-        time::{format_date, now_secs},
-    },
+    infra::time::now_secs,
     launch::session::LaunchSession,
     model::{PhotoState, PhotoTarget},
-    staging::{corrupt::CorruptRow, service::store_error},
+    staging::service::store_error,
 };
 
 /// What the GP asked for.
@@ -45,173 +43,6 @@ const MAX_PHOTOS: usize = 200;
 /// A task still "sending" after this long was cut off mid-POST (e.g. a restart): its outcome
 /// is unknown.
 const STALE_SENDING_SECS: i64 = 120;
-
-/// One follow-up task as recorded.
-#[derive(Debug, Clone)]
-struct TaskRecord {
-    /// Also the `identifier` sent to ALEX.
-    id: String,
-    session_id: String,
-    key: String,
-    facility: String,
-    patient_id: String,
-    owner_id: String,
-    requester_id: String,
-    /// `YYYY-MM-DD`, New Zealand calendar.
-    due: String,
-    description: String,
-    /// `(resource type, ALEX id)` of what the commit wrote.
-    focus: Vec<(String, String)>,
-    state: TaskState,
-    alex_id: Option<String>,
-    failure: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl TaskRecord {
-    fn view(&self) -> TaskView {
-        TaskView {
-            key: self.key.clone(),
-            state: self.state,
-            owner_id: self.owner_id.clone(),
-            due: self.due.clone(),
-            due_words: format_date(&self.due),
-            alex_id: self.alex_id.clone(),
-            failure: self.failure.clone(),
-        }
-    }
-
-    /// An audit entry about this task (ids only: no names, no NHI, no text).
-    fn audit<'a>(&'a self, event: &'a str, detail: &'a str) -> Audit<'a> {
-        Audit {
-            event,
-            session_id: Some(&self.session_id),
-            facility: Some(&self.facility),
-            patient_id: Some(&self.patient_id),
-            practitioner_id: Some(&self.requester_id),
-            alex_id: self.alex_id.as_deref(),
-            detail: Some(detail),
-            ..Default::default()
-        }
-    }
-
-    fn detail(&self) -> String {
-        format!(
-            "task {}; owner {}; due {}; focus {}",
-            self.id,
-            self.owner_id,
-            self.due,
-            self.focus.len()
-        )
-    }
-}
-
-const COLUMNS: &str = "id, session_id, idem_key, facility, patient_id, owner_id, requester_id, due, description, focus, state, alex_id, failure, created_at, updated_at";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
-    let id: String = r.get(0)?;
-    let focus: String = r.get(9)?;
-    let focus = serde_json::from_str(&focus).map_err(|_| CorruptRow::error("follow_up_tasks", &id, 9, "focus"))?;
-    let state: String = r.get(10)?;
-    let state = TaskState::parse(&state).ok_or_else(|| CorruptRow::error("follow_up_tasks", &id, 10, "state"))?;
-    Ok(TaskRecord {
-        session_id: r.get(1)?,
-        key: r.get(2)?,
-        facility: r.get(3)?,
-        patient_id: r.get(4)?,
-        owner_id: r.get(5)?,
-        requester_id: r.get(6)?,
-        due: r.get(7)?,
-        description: r.get(8)?,
-        focus,
-        state,
-        alex_id: r.get(11)?,
-        failure: r.get(12)?,
-        created_at: r.get(13)?,
-        updated_at: r.get(14)?,
-        id,
-    })
-}
-
-fn db_error(e: crate::infra::db::DbError) -> AppError {
-    store_error(e.into())
-}
-
-async fn find(db: &Db, session_id: &str, key: &str) -> Result<Option<TaskRecord>, AppError> {
-    let (sid, key) = (session_id.to_string(), key.to_string());
-    db.call(move |c| {
-        c.query_row(
-            &format!("SELECT {COLUMNS} FROM follow_up_tasks WHERE session_id = ?1 AND idem_key = ?2"),
-            params![sid, key],
-            from_row,
-        )
-        .optional()
-    })
-    .await
-    .map_err(db_error)
-}
-
-/// Records a new task (state `sending`); false when its key is already taken.
-async fn insert(db: &Db, t: &TaskRecord) -> Result<bool, AppError> {
-    let t = t.clone();
-    db.call(move |c| {
-        let tx = c.transaction()?;
-        let focus = serde_json::to_string(&t.focus).unwrap_or_else(|_| "[]".into());
-        let n = tx.execute(
-            &format!(
-                "INSERT OR IGNORE INTO follow_up_tasks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?12)"
-            ),
-            params![t.id, t.session_id, t.key, t.facility, t.patient_id, t.owner_id, t.requester_id, t.due, t.description, focus, TaskState::Sending.as_str(), t.created_at],
-        )?;
-        if n == 1 {
-            append_audit(&tx, &t.audit("follow_up_task_requested", &t.detail()))?;
-        }
-        tx.commit()?;
-        Ok(n == 1)
-    })
-    .await
-    .map_err(db_error)
-}
-
-/// Moves a task to `sending` if it is still in `from` (and last changed at `updated_at`):
-/// whoever moves it sends it.
-async fn claim(db: &Db, t: &TaskRecord) -> Result<bool, AppError> {
-    let (id, from, at) = (t.id.clone(), t.state.as_str(), t.updated_at);
-    db.call(move |c| {
-        c.execute(
-            "UPDATE follow_up_tasks SET state = 'sending', updated_at = ?1 WHERE id = ?2 AND state = ?3 AND updated_at = ?4",
-            params![now_secs(), id, from, at],
-        )
-    })
-    .await
-    .map(|n| n == 1)
-    .map_err(db_error)
-}
-
-/// Records how a POST ended, with its audit entry.
-async fn finish(db: &Db, t: &TaskRecord, correlation: Option<String>, kind: Option<&'static str>) -> Result<(), AppError> {
-    let t = t.clone();
-    db.call(move |c| {
-        let tx = c.transaction()?;
-        tx.execute(
-            "UPDATE follow_up_tasks SET state = ?1, alex_id = ?2, correlation_id = ?3, failure_kind = ?4, failure = ?5, updated_at = ?6 WHERE id = ?7",
-            params![t.state.as_str(), t.alex_id, correlation, kind, t.failure, now_secs(), t.id],
-        )?;
-        let event = match t.state {
-            TaskState::Sent => "follow_up_task_sent",
-            TaskState::Unknown => "follow_up_task_unknown",
-            _ => "follow_up_task_failed",
-        };
-        let detail = t.detail();
-        let mut audit = t.audit(event, &detail);
-        audit.correlation_id = correlation.as_deref();
-        append_audit(&tx, &audit)?;
-        tx.commit()
-    })
-    .await
-    .map_err(db_error)
-}
 
 fn refuse_when_off(state: &Committer) -> Result<(), AppError> {
     if state.settings.follow_up_tasks {
