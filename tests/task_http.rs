@@ -44,7 +44,12 @@ async fn task(
         ("days".into(), days.into()),
         ("text".into(), text.into()),
     ];
-    args.extend(photos.iter().enumerate().map(|(i, p)| (format!("photo_ids[{i}]"), p.clone())));
+    args.extend(
+        photos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("photo_ids[{i}]"), p.clone())),
+    );
     args.push(("resend_unknown".into(), resend_unknown.to_string()));
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app::call(srv, d, "tasks/follow-up", &args).await
@@ -120,7 +125,12 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
     assert_eq!(status, 200, "{list}");
     assert_eq!(list[0]["id"], gp.as_str(), "the GP first: {list}");
     assert_eq!(list[0]["you"], true);
-    assert!(list.as_array().unwrap().iter().any(|p| p["id"] == other.as_str() && p["you"] == false));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == other.as_str() && p["you"] == false)
+    );
 
     let k = key();
     let (status, v) = task(&srv, &d, &k, &other, "7", "Review the lesion's healing", &ids, false).await;
@@ -148,7 +158,10 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
         .iter()
         .map(|i| i["valueReference"]["reference"].as_str().unwrap())
         .collect();
-    assert_eq!(inputs, [format!("Media/{media_id}"), format!("DocumentReference/{doc_id}")]);
+    assert_eq!(
+        inputs,
+        [format!("Media/{media_id}"), format!("DocumentReference/{doc_id}")]
+    );
     let identifier = t["identifier"][0]["value"].as_str().unwrap().to_string();
 
     // The same key again — a double click, a reload — answers the sent task and sends nothing.
@@ -177,17 +190,23 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
     srv.stop().await;
 }
 
-#[tokio::test]
-async fn a_refused_task_is_retried_with_the_same_identifier_and_arrives_once() {
-    let srv = on().await;
-    let sim = sim(&srv);
-    let (d, ids) = two_committed(&srv).await;
+/// Two committed photos, the GP's id, and `count` of `kind` queued for the next Task POSTs.
+async fn faulted(srv: &Running, kind: FaultKind, count: u32) -> (Simulator, Desktop, Vec<String>, String) {
+    let sim = sim(srv);
+    let (d, ids) = two_committed(srv).await;
     let gp = sim.practitioners(UAT)[0].id.clone();
     sim.inject(Fault {
         endpoint: Endpoint::Task,
-        kind: FaultKind::Unavailable,
-        count: 10,
+        kind,
+        count,
     });
+    (sim, d, ids, gp)
+}
+
+#[tokio::test]
+async fn a_refused_task_is_retried_with_the_same_identifier_and_arrives_once() {
+    let srv = on().await;
+    let (sim, d, ids, gp) = faulted(&srv, FaultKind::Unavailable, 10).await;
     let k = key();
     let (status, v) = task(&srv, &d, &k, &gp, "14", "Review", &ids, false).await;
     assert_eq!(status, 200, "{v}");
@@ -210,14 +229,7 @@ async fn a_refused_task_is_retried_with_the_same_identifier_and_arrives_once() {
 #[tokio::test]
 async fn a_task_of_unknown_outcome_is_resent_only_when_the_gp_says_so() {
     let srv = on().await;
-    let sim = sim(&srv);
-    let (d, ids) = two_committed(&srv).await;
-    let gp = sim.practitioners(UAT)[0].id.clone();
-    sim.inject(Fault {
-        endpoint: Endpoint::Task,
-        kind: FaultKind::DropAfterProcessing,
-        count: 1,
-    });
+    let (sim, d, ids, gp) = faulted(&srv, FaultKind::DropAfterProcessing, 1).await;
     let k = key();
     let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, false).await;
     assert_eq!(status, 200, "{v}");
@@ -228,15 +240,25 @@ async fn a_task_of_unknown_outcome_is_resent_only_when_the_gp_says_so() {
 
     let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, false).await;
     assert_eq!(status, 409, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("Check the patient's tasks"), "{v}");
-    assert_eq!(sim.request_count(Endpoint::Task), posts, "not resent without the GP's word");
+    assert!(
+        v["message"].as_str().unwrap().contains("Check the patient's tasks"),
+        "{v}"
+    );
+    assert_eq!(
+        sim.request_count(Endpoint::Task),
+        posts,
+        "not resent without the GP's word"
+    );
 
     let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, true).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["state"], "sent", "{v}");
     let sent = tasks(&sim);
     assert_eq!(sent.len(), 2);
-    assert_eq!(sent[0].resource, sent[1].resource, "the very same Task, identifier included");
+    assert_eq!(
+        sent[0].resource, sent[1].resource,
+        "the very same Task, identifier included"
+    );
     srv.stop().await;
 }
 
@@ -250,8 +272,20 @@ async fn a_bad_request_is_refused_before_anything_is_posted() {
     let long = "x".repeat(501);
     let staged = app::stage_ready(&srv, &d, 1).await;
     let cases: Vec<(&str, &str, &str, Vec<String>, &str)> = vec![
-        (elsewhere.as_str(), "7", "Review", ids.clone(), "not a practitioner of this practice"),
-        ("nobody", "7", "Review", ids.clone(), "not a practitioner of this practice"),
+        (
+            elsewhere.as_str(),
+            "7",
+            "Review",
+            ids.clone(),
+            "not a practitioner of this practice",
+        ),
+        (
+            "nobody",
+            "7",
+            "Review",
+            ids.clone(),
+            "not a practitioner of this practice",
+        ),
         (gp.as_str(), "0", "Review", ids.clone(), "1 to 365 days"),
         (gp.as_str(), "366", "Review", ids.clone(), "1 to 365 days"),
         (gp.as_str(), "7", "   ", ids.clone(), "Write what the task is for"),

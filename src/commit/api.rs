@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::task_model::{PractitionerOption, TaskView};
 #[cfg(feature = "ssr")]
 use crate::model::PhotoTarget;
-use super::task_model::{PractitionerOption, TaskView};
 use crate::{error::AppError, model::PhotoView};
 
 #[cfg(feature = "ssr")]
@@ -63,7 +63,9 @@ pub async fn commit_tiff(sid: String, ids: Vec<String>, resend_unknown: bool) ->
 /// follow-up tasks are off.
 #[server(prefix = "/api", endpoint = "tasks/practitioners")]
 pub async fn task_practitioners(sid: String) -> Result<Vec<PractitionerOption>, AppError> {
-    service::<Committer>()?.follow_up_practitioners(&sid, &request_headers()?).await
+    service::<Committer>()?
+        .follow_up_practitioners(&sid, &request_headers()?)
+        .await
 }
 
 /// A follow-up task in Medtech about the committed photos `photo_ids`: for `owner_id` (a
@@ -77,8 +79,7 @@ pub async fn follow_up_task(
     owner_id: String,
     days: u32,
     text: String,
-    #[server(default)]
-    photo_ids: Vec<String>,
+    #[server(default)] photo_ids: Vec<String>,
     resend_unknown: bool,
 ) -> Result<TaskView, AppError> {
     let req = FollowUp {

@@ -48,7 +48,9 @@ fn refuse_when_off(state: &Committer) -> Result<(), AppError> {
     if state.settings.follow_up_tasks {
         Ok(())
     } else {
-        Err(AppError::invalid("Follow-up tasks are not turned on for this practice."))
+        Err(AppError::invalid(
+            "Follow-up tasks are not turned on for this practice.",
+        ))
     }
 }
 
@@ -89,7 +91,9 @@ pub async fn follow_up(
     refuse_when_off(state)?;
     let key = req.key.trim().to_string();
     if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(AppError::invalid("This request is not valid. Reload the page and try again."));
+        return Err(AppError::invalid(
+            "This request is not valid. Reload the page and try again.",
+        ));
     }
     let db = &state.photos.db;
     let record = match find(db, &session.id, &key).await? {
@@ -118,13 +122,20 @@ pub async fn follow_up(
 }
 
 /// Checks the GP's request and builds its record (nothing is stored or sent yet).
-async fn prepare(state: &Committer, session: &LaunchSession, key: String, req: FollowUp) -> Result<TaskRecord, AppError> {
+async fn prepare(
+    state: &Committer,
+    session: &LaunchSession,
+    key: String,
+    req: FollowUp,
+) -> Result<TaskRecord, AppError> {
     let patient = session.patient.as_ref().ok_or_else(AppError::no_patient)?;
     let requester = session.practitioner_id.clone().ok_or_else(|| {
         AppError::invalid("Medtech did not say who you are when it opened this page, so no task can be sent. Open it again from Medtech.")
     })?;
     if !(1..=MAX_DAYS).contains(&req.days) {
-        return Err(AppError::invalid(format!("Choose when the task is due: in 1 to {MAX_DAYS} days.")));
+        return Err(AppError::invalid(format!(
+            "Choose when the task is due: in 1 to {MAX_DAYS} days."
+        )));
     }
     let text = req.text.trim().to_string();
     if text.is_empty() {
@@ -140,12 +151,17 @@ async fn prepare(state: &Committer, session: &LaunchSession, key: String, req: F
     let mut ids = req.photo_ids;
     ids.retain(|id| seen.insert(id.clone()));
     if ids.is_empty() || ids.len() > MAX_PHOTOS {
-        return Err(AppError::invalid(format!("A task is about 1 to {MAX_PHOTOS} committed photos.")));
+        return Err(AppError::invalid(format!(
+            "A task is about 1 to {MAX_PHOTOS} committed photos."
+        )));
     }
     let mut focus: Vec<(String, String)> = Vec::new();
     for id in &ids {
         let Some(photo) = state.photos.get(&session.id, id).await.map_err(store_error)? else {
-            return Err(AppError::new(ErrorKind::NotFound, "A photo of this task is no longer here."));
+            return Err(AppError::new(
+                ErrorKind::NotFound,
+                "A photo of this task is no longer here.",
+            ));
         };
         check_owner(&photo, session, patient)?;
         if photo.state != PhotoState::Committed {
@@ -153,12 +169,17 @@ async fn prepare(state: &Committer, session: &LaunchSession, key: String, req: F
         }
         let mut written = vec![];
         // A Scan-only photo's `alex_id` is its document's; a Media's (alone or with a PDF) is the Media's.
-        if let Some(media) = photo.alex_id.clone().filter(|_| {
-            matches!(photo.target, None | Some(PhotoTarget::Media | PhotoTarget::Both))
-        }) {
+        if let Some(media) = photo
+            .alex_id
+            .clone()
+            .filter(|_| matches!(photo.target, None | Some(PhotoTarget::Media | PhotoTarget::Both)))
+        {
             written.push(("Media".to_string(), media));
         }
-        if let Some(doc) = photo.scan_doc.as_deref().filter(|_| photo.target.is_some_and(|t| t.has_scan_doc()))
+        if let Some(doc) = photo
+            .scan_doc
+            .as_deref()
+            .filter(|_| photo.target.is_some_and(|t| t.has_scan_doc()))
             && let Some(doc) = state.photos.scan_doc(&session.id, doc).await.map_err(store_error)?
             && doc.state == DocState::Sent
             && let Some(alex_id) = doc.alex_id

@@ -29,9 +29,14 @@ impl TaskState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [TaskState::Sending, TaskState::Sent, TaskState::Failed, TaskState::Unknown]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            TaskState::Sending,
+            TaskState::Sent,
+            TaskState::Failed,
+            TaskState::Unknown,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 

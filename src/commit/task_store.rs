@@ -158,7 +158,12 @@ pub(super) async fn claim(db: &Db, t: &TaskRecord) -> Result<bool, AppError> {
 }
 
 /// Records how a POST ended, with its audit entry.
-pub(super) async fn finish(db: &Db, t: &TaskRecord, correlation: Option<String>, kind: Option<&'static str>) -> Result<(), AppError> {
+pub(super) async fn finish(
+    db: &Db,
+    t: &TaskRecord,
+    correlation: Option<String>,
+    kind: Option<&'static str>,
+) -> Result<(), AppError> {
     let t = t.clone();
     db.call(move |c| {
         let tx = c.transaction()?;

@@ -79,8 +79,9 @@ impl FollowUpTask {
                 return;
             }
             let pending = ws.photos.with(|l| {
-                l.iter()
-                    .any(|p| req.photo_ids.contains(&p.id) && matches!(p.state, PhotoState::Staged | PhotoState::Committing))
+                l.iter().any(|p| {
+                    req.photo_ids.contains(&p.id) && matches!(p.state, PhotoState::Staged | PhotoState::Committing)
+                })
             });
             if !pending {
                 t.armed.set(None);
@@ -258,11 +259,18 @@ pub fn TaskStatus(task: FollowUpTask) -> impl IntoView {
     let t = task;
     let line = move || match t.status.get() {
         Status::Idle => None,
-        Status::Waiting => Some(("The follow-up task will be sent once the photos are in Medtech.".to_string(), None)),
+        Status::Waiting => Some((
+            "The follow-up task will be sent once the photos are in Medtech.".to_string(),
+            None,
+        )),
         Status::Sending => Some(("Sending the follow-up task…".to_string(), None)),
         Status::Done(v) => Some(match v.state {
             TaskState::Sent => (
-                format!("Follow-up task sent to Medtech for {}, due {}.", t.owner_name(&v.owner_id), v.due_words),
+                format!(
+                    "Follow-up task sent to Medtech for {}, due {}.",
+                    t.owner_name(&v.owner_id),
+                    v.due_words
+                ),
                 None,
             ),
             TaskState::Sending => ("The follow-up task is being sent.".to_string(), None),

@@ -54,14 +54,26 @@ pub(crate) async fn handle(state: &Arc<SimState>, req: Request<Body>) -> Respons
     let Some(resource_type) = segments.first().map(String::as_str) else {
         return respond::not_found_gateway();
     };
-    if !["Patient", "Location", "Practitioner", "Media", "DocumentReference", "Task"].contains(&resource_type) {
+    if ![
+        "Patient",
+        "Location",
+        "Practitioner",
+        "Media",
+        "DocumentReference",
+        "Task",
+    ]
+    .contains(&resource_type)
+    {
         return respond::not_found_gateway();
     }
     let facility = respond::header(&parts.headers, "mt-facilityid");
     let raw_query = parts.uri.query().unwrap_or("");
     let query = respond::parse_pairs(raw_query);
 
-    if parts.method == Method::POST && segments.len() == 1 && matches!(resource_type, "Media" | "DocumentReference" | "Task") {
+    if parts.method == Method::POST
+        && segments.len() == 1
+        && matches!(resource_type, "Media" | "DocumentReference" | "Task")
+    {
         return create(state, resource_type, &roles, facility, &parts.headers, body).await;
     }
 
@@ -292,7 +304,9 @@ fn accept(
     };
     let checked = match resource_type {
         "Media" => validate::media(resource, practice),
-        "Task" => super::task::task(resource, practice, |ty, id| state.written(practice.facility.id.as_str(), ty, id)),
+        "Task" => super::task::task(resource, practice, |ty, id| {
+            state.written(practice.facility.id.as_str(), ty, id)
+        }),
         _ => validate::document_reference(resource, practice),
     };
     if let Err(problem) = checked {

@@ -87,8 +87,16 @@ impl SimState {
     /// The subject reference of a `resource_type/id` this simulator accepted for `facility`.
     pub(crate) fn written(&self, facility: &str, resource_type: &str, id: &str) -> Option<String> {
         lock(&self.received).all_ref().find_map(|r| {
-            (r.status == 201 && r.facility == facility && r.resource_type == resource_type && r.id.as_deref() == Some(id))
-                .then(|| r.resource["subject"]["reference"].as_str().unwrap_or_default().to_string())
+            (r.status == 201
+                && r.facility == facility
+                && r.resource_type == resource_type
+                && r.id.as_deref() == Some(id))
+            .then(|| {
+                r.resource["subject"]["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
         })
     }
 }

@@ -12,7 +12,14 @@ use crate::alex::r4::{REQUEST_PRIORITY, RESOURCE_BASE, TASK_ELEMENTS, TASK_INTEN
 
 /// Longest `Task.description` the simulator takes (Medtech's limit is unknown).
 pub(crate) const TASK_DESCRIPTION_MAX: usize = 1000;
-const RESTRICTION_ELEMENTS: [&str; 6] = ["id", "extension", "modifierExtension", "repetitions", "period", "recipient"];
+const RESTRICTION_ELEMENTS: [&str; 6] = [
+    "id",
+    "extension",
+    "modifierExtension",
+    "repetitions",
+    "period",
+    "recipient",
+];
 const PERIOD_ELEMENTS: [&str; 4] = ["id", "extension", "start", "end"];
 
 /// A required code from `set` at `obj[key]`.
@@ -76,12 +83,7 @@ fn restriction(v: Option<&Value>) -> Check {
 
 /// A `Reference` to a resource this simulator accepted for `patient` (Media / DocumentReference),
 /// or any other `Type/id` reference.
-fn written_reference(
-    v: &Value,
-    path: &str,
-    patient: &str,
-    written: &impl Fn(&str, &str) -> Option<String>,
-) -> Check {
+fn written_reference(v: &Value, path: &str, patient: &str, written: &impl Fn(&str, &str) -> Option<String>) -> Check {
     let r = v
         .get("reference")
         .and_then(Value::as_str)
@@ -123,7 +125,13 @@ pub(crate) fn task(v: &Value, practice: &SeedFacility, written: impl Fn(&str, &s
     let practitioner = |id: &str| practice.practitioner(id).is_some();
     reference(obj.get("owner"), "Task.owner", "Practitioner", practitioner, facility)?
         .ok_or_else(|| business("Task.owner is missing: someone of the practice must own the task"))?;
-    reference(obj.get("requester"), "Task.requester", "Practitioner", practitioner, facility)?;
+    reference(
+        obj.get("requester"),
+        "Task.requester",
+        "Practitioner",
+        practitioner,
+        facility,
+    )?;
     match obj.get("description") {
         Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= TASK_DESCRIPTION_MAX => {}
         Some(Value::String(s)) if !s.trim().is_empty() => {
@@ -149,7 +157,9 @@ pub(crate) fn task(v: &Value, practice: &SeedFacility, written: impl Fn(&str, &s
         written_reference(focus, "Task.focus", patient, &written)?;
     }
     if let Some(inputs) = obj.get("input") {
-        let inputs = inputs.as_array().ok_or_else(|| invalid("Task.input must be an array"))?;
+        let inputs = inputs
+            .as_array()
+            .ok_or_else(|| invalid("Task.input must be an array"))?;
         for (i, input) in inputs.iter().enumerate() {
             let path = format!("Task.input[{i}]");
             let input = input

@@ -55,7 +55,10 @@ pub(super) fn known_elements(obj: &serde_json::Map<String, Value>, what: &str, a
     Ok(())
 }
 
-pub(super) fn expect_type<'a>(v: &'a Value, resource_type: &str) -> Result<&'a serde_json::Map<String, Value>, Problem> {
+pub(super) fn expect_type<'a>(
+    v: &'a Value,
+    resource_type: &str,
+) -> Result<&'a serde_json::Map<String, Value>, Problem> {
     let obj = v
         .as_object()
         .ok_or_else(|| invalid("Request body must be a JSON object (a FHIR resource)"))?;

@@ -174,5 +174,5 @@ mod auth;
 mod faults;
 mod launch;
 mod reads;
-mod writes;
 mod tasks;
+mod writes;
