@@ -31,9 +31,7 @@ async fn task(
     srv: &Running,
     d: &Desktop,
     key: &str,
-    owner: &str,
-    days: &str,
-    text: &str,
+    [owner, days, text]: [&str; 3],
     photos: &[String],
     resend_unknown: bool,
 ) -> (u16, Value) {
@@ -89,7 +87,7 @@ async fn off_by_default_the_task_is_refused_and_nothing_is_sent() {
     let srv = app::start(&[]).await;
     let (d, ids) = two_committed(&srv).await;
     let other = sim(&srv).practitioners(UAT)[1].id.clone();
-    let (status, v) = task(&srv, &d, &key(), &other, "7", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &key(), [&other, "7", "Review"], &ids, false).await;
     assert_eq!(status, 400, "{v}");
     assert!(v["message"].as_str().unwrap().contains("not turned on"), "{v}");
     let (status, v) = app::call(&srv, &d, "tasks/practitioners", &[("sid", &d.sid)]).await;
@@ -133,7 +131,7 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
     );
 
     let k = key();
-    let (status, v) = task(&srv, &d, &k, &other, "7", "Review the lesion's healing", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&other, "7", "Review the lesion's healing"], &ids, false).await;
     let last = sim.received().pop().unwrap();
     assert_eq!(last.status, 201, "{:?}", last);
     assert_eq!(status, 200, "{v}");
@@ -165,14 +163,14 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
     let identifier = t["identifier"][0]["value"].as_str().unwrap().to_string();
 
     // The same key again — a double click, a reload — answers the sent task and sends nothing.
-    let (status, again) = task(&srv, &d, &k, &gp, "3", "Something else", &ids, true).await;
+    let (status, again) = task(&srv, &d, &k, [&gp, "3", "Something else"], &ids, true).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again, v);
     // Two at once with a new key: one task.
     let k2 = key();
     let (a, b) = tokio::join!(
-        task(&srv, &d, &k2, &gp, "1", "Check", &ids, false),
-        task(&srv, &d, &k2, &gp, "1", "Check", &ids, false)
+        task(&srv, &d, &k2, [&gp, "1", "Check"], &ids, false),
+        task(&srv, &d, &k2, [&gp, "1", "Check"], &ids, false)
     );
     assert!([a.0, b.0].contains(&200), "{a:?} {b:?}");
     assert_eq!(tasks(&sim).len(), 2, "one task per key");
@@ -208,19 +206,19 @@ async fn a_refused_task_is_retried_with_the_same_identifier_and_arrives_once() {
     let srv = on().await;
     let (sim, d, ids, gp) = faulted(&srv, FaultKind::Unavailable, 10).await;
     let k = key();
-    let (status, v) = task(&srv, &d, &k, &gp, "14", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "14", "Review"], &ids, false).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["state"], "failed", "{v}");
     assert!(v["failure"].as_str().unwrap().contains("cannot reach"), "{v}");
     assert!(tasks(&sim).is_empty());
     sim.clear_faults();
 
-    let (status, v) = task(&srv, &d, &k, &gp, "14", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "14", "Review"], &ids, false).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["state"], "sent", "{v}");
     assert_eq!(v["due"], nz_day_in(14).as_str());
     assert_eq!(tasks(&sim).len(), 1);
-    let (status, v) = task(&srv, &d, &k, &gp, "14", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "14", "Review"], &ids, false).await;
     assert_eq!((status, v["state"].as_str()), (200, Some("sent")));
     assert_eq!(tasks(&sim).len(), 1, "a sent task is never sent again");
     srv.stop().await;
@@ -231,14 +229,14 @@ async fn a_task_of_unknown_outcome_is_resent_only_when_the_gp_says_so() {
     let srv = on().await;
     let (sim, d, ids, gp) = faulted(&srv, FaultKind::DropAfterProcessing, 1).await;
     let k = key();
-    let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "7", "Review"], &ids, false).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["state"], "unknown", "{v}");
     assert!(v["failure"].as_str().unwrap().contains("did not confirm"), "{v}");
     assert_eq!(tasks(&sim).len(), 1, "ALEX saved it without answering");
     let posts = sim.request_count(Endpoint::Task);
 
-    let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, false).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "7", "Review"], &ids, false).await;
     assert_eq!(status, 409, "{v}");
     assert!(
         v["message"].as_str().unwrap().contains("Check the patient's tasks"),
@@ -250,7 +248,7 @@ async fn a_task_of_unknown_outcome_is_resent_only_when_the_gp_says_so() {
         "not resent without the GP's word"
     );
 
-    let (status, v) = task(&srv, &d, &k, &gp, "7", "Review", &ids, true).await;
+    let (status, v) = task(&srv, &d, &k, [&gp, "7", "Review"], &ids, true).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["state"], "sent", "{v}");
     let sent = tasks(&sim);
@@ -294,14 +292,14 @@ async fn a_bad_request_is_refused_before_anything_is_posted() {
         (gp.as_str(), "7", "Review", vec![], "1 to 200"),
     ];
     for (owner, days, text, photos, message) in cases {
-        let (status, v) = task(&srv, &d, &key(), owner, days, text, &photos, false).await;
+        let (status, v) = task(&srv, &d, &key(), [owner, days, text], &photos, false).await;
         assert_eq!(status, 400, "{message}: {v}");
         assert!(v["message"].as_str().unwrap().contains(message), "{message}: {v}");
     }
     // Another patient's photo is not this session's to point at.
     let other = app::launch(&srv, "ZZZ0024", UAT).await;
     let theirs = app::stage_ready(&srv, &other, 1).await;
-    let (status, _) = task(&srv, &d, &key(), &gp, "7", "Review", &theirs, false).await;
+    let (status, _) = task(&srv, &d, &key(), [&gp, "7", "Review"], &theirs, false).await;
     assert_eq!(status, 404);
     assert_eq!(sim.request_count(Endpoint::Task), 0, "nothing was posted");
     srv.stop().await;
