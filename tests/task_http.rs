@@ -71,6 +71,22 @@ fn nz_day_in(days: u64) -> String {
     (today + Days::new(days)).format("%Y-%m-%d").to_string()
 }
 
+/// The follow-up switch as the session tells the browser, and as `/api/capabilities` says it.
+async fn switch(srv: &Running, d: &Desktop) -> (bool, bool) {
+    let (status, session) = app::call(srv, d, "session", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 200, "{session}");
+    let caps: Value = reqwest::get(app::url(srv, "/api/capabilities"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        session["limits"]["follow_up_tasks"].as_bool().unwrap(),
+        caps["features"]["follow_up_tasks"].as_bool().unwrap(),
+    )
+}
+
 /// Launches for ZZZ0016 and commits two photos as Media.
 async fn two_committed(srv: &Running) -> (Desktop, Vec<String>) {
     let d = app::launch(srv, "ZZZ0016", UAT).await;
@@ -93,6 +109,11 @@ async fn off_by_default_the_task_is_refused_and_nothing_is_sent() {
     let (status, v) = app::call(&srv, &d, "tasks/practitioners", &[("sid", &d.sid)]).await;
     assert_eq!(status, 400, "{v}");
     assert_eq!(sim(&srv).request_count(Endpoint::Task), 0);
+    assert_eq!(
+        switch(&srv, &d).await,
+        (false, false),
+        "the browser is told: no task box"
+    );
     srv.stop().await;
 }
 
@@ -115,6 +136,7 @@ async fn a_task_for_another_practitioner_reaches_medtech_once_about_what_was_com
         .and_then(|r| r.id)
         .unwrap();
 
+    assert_eq!(switch(&srv, &d).await, (true, true));
     let (gp, other) = {
         let p = sim.practitioners(UAT);
         (p[0].id.clone(), p[1].id.clone())
