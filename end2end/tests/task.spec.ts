@@ -3,7 +3,7 @@
 // in, Medtech receives exactly one FHIR R4 Task for the patient, owned by that practitioner,
 // requested by the GP, due 7 days from today (New Zealand calendar), about what was committed.
 import { test, expect } from '@playwright/test';
-import { patient, received } from '../support/sim';
+import { fault, patient, received } from '../support/sim';
 import { jpegBase64 } from '../support/images';
 import { openWidget, addFiles, thumbs, tagCurrent, commitAll } from '../support/widget';
 
@@ -66,4 +66,35 @@ test('asking for a follow-up task → one Task at the simulator with the right p
   expect(media).toHaveLength(2);
   expect(media).toContain(t.focus.reference);
   expect(t.input.map((i: any) => i.valueReference.reference).sort()).toEqual([...media].sort());
+});
+
+test('a follow-up task Medtech could not take says so, and "Retry" sends it once', async ({ page, request }) => {
+  const tasksBefore = (await received(request, 'Task')).length;
+  await openWidget(page, request, 'ZAA0067');
+  await addFiles(page, [{ name: 'retry.jpg', buffer: Buffer.from(await jpegBase64(page, 800, 600), 'base64') }]);
+  await expect(thumbs(page)).toHaveCount(1, { timeout: 30_000 });
+  await thumbs(page).nth(0).click();
+  await tagCurrent(page, 'Forearm', 'Right', 'Rash');
+  await expect(thumbs(page).filter({ hasText: 'Ready' })).toHaveCount(1);
+
+  // Every Task POST answers 503 (the practice's server is down) until the faults are cleared.
+  await fault(request, { endpoint: 'Task', kind: 'unavailable', count: 20 });
+  const dialog = await commitAll(page, 1);
+  await dialog.getByLabel('Add a follow-up task').check();
+  await expect(dialog.getByLabel('For', { exact: true })).not.toHaveValue('');
+  await dialog.getByLabel('Due in (days)').fill('3');
+  await dialog.getByLabel('What to do').press('Tab'); // keyboard reaches every control
+  await dialog.getByLabel('What to do').fill('Check the rash');
+  await dialog.getByRole('button', { name: 'Commit' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(1, { timeout: 30_000 });
+  const failed = page.getByRole('alert').filter({ hasText: 'The follow-up task was not sent' });
+  await expect(failed).toContainText('cannot reach', { timeout: 30_000 });
+  expect((await received(request, 'Task')).slice(tasksBefore)).toHaveLength(0);
+
+  await request.delete('/sim/api/faults');
+  await failed.getByRole('button', { name: 'Retry the follow-up task' }).click();
+  await expect(page.getByText('Follow-up task sent to Medtech for you, due')).toBeVisible({ timeout: 30_000 });
+  const tasks = (await received(request, 'Task')).slice(tasksBefore);
+  expect(tasks).toHaveLength(1);
+  expect(tasks[0].status).toBe(201);
 });
