@@ -132,8 +132,8 @@ impl Committer {
     }
 }
 
-/// Counts one write to Medtech — a Media, or an Inbox-Scan document — by target (`media`,
-/// `scan_pdf`) and outcome (`committed`, or the failure's kind: never who or what).
+/// Counts one write to Medtech — a Media, an Inbox-Scan document, or a follow-up Task — by target
+/// (`media`, `scan_pdf`, `task`) and outcome (`committed`, or the failure's kind: never who or what).
 pub fn count_commit(target: &'static str, outcome: Result<(), &str>) {
     let outcome = outcome.map_or_else(str::to_string, |()| "committed".to_string());
     metrics::counter!("clinical_images_commits_total", "target" => target, "outcome" => outcome).increment(1);
