@@ -204,6 +204,8 @@ async fn a_confirmed_media_leaves_only_the_missing_document_to_go() {
     // "Retry failed" sends the TIFF only; the photo is then complete.
     let (status, v) = app::commit_part(&srv, &d, "photos/commit-tiff", &ids, false, Some(media_and_tiff)).await;
     assert_eq!((status, v[0]["state"].as_str()), (200, Some("committed")), "{v}");
+    // Its id in Medtech is its Media's (unknown to us: confirmed by the GP), never the TIFF's.
+    assert!(v[0]["alex_id"].is_null(), "{v}");
     let (status, v) = app::commit_media(&srv, &d, id, false, media_and_tiff).await;
     assert_eq!((status, v["state"].as_str()), (200, Some("committed")), "{v}");
     let (media, _, tiffs) = stored(&srv);

@@ -129,6 +129,28 @@ const MIGRATIONS: &[&str] = &[
         WHERE (target IN ('media', 'both') AND state = 'committed') OR (target = 'both' AND alex_id IS NOT NULL);
     UPDATE photos SET media_state = 'unknown'
         WHERE target IN ('media', 'both') AND media_state IS NULL AND state = 'failed' AND failure_kind = 'outcome_unknown';",
+    // 9: follow-up tasks — the identifier sent to ALEX is fixed here before the POST, and the
+    // browser's key is unique within its session (a double click is one task).
+    "CREATE TABLE IF NOT EXISTS follow_up_tasks (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idem_key TEXT NOT NULL,
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        due TEXT NOT NULL,
+        description TEXT NOT NULL,
+        focus TEXT NOT NULL,
+        state TEXT NOT NULL,
+        alex_id TEXT,
+        correlation_id TEXT,
+        failure_kind TEXT,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (session_id, idem_key)
+    );",
 ];
 
 #[derive(Clone)]

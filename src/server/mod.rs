@@ -41,6 +41,8 @@ pub fn register_server_fns() {
     register_explicit::<crate::commit::api::CommitScan>();
     register_explicit::<crate::commit::api::CommitTiff>();
     register_explicit::<crate::commit::api::ConfirmInMedtech>();
+    register_explicit::<crate::commit::api::TaskPractitioners>();
+    register_explicit::<crate::commit::api::FollowUpTask>();
     register_explicit::<crate::handoff::api::StartHandoff>();
     register_explicit::<crate::handoff::api::StopHandoff>();
     register_explicit::<crate::handoff::api::RedeemCode>();

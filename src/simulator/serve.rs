@@ -74,6 +74,7 @@ fn classify(path: &str) -> Option<Endpoint> {
         "Practitioner" => Some(Endpoint::Practitioner),
         "Media" => Some(Endpoint::Media),
         "DocumentReference" => Some(Endpoint::DocumentReference),
+        "Task" => Some(Endpoint::Task),
         _ => None,
     }
 }

@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 pub(crate) const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 
 /// Every role ALEX_FACTS names; the default for [`SimConfig::roles`].
-pub const ALL_ROLES: [&str; 6] = [
+pub const ALL_ROLES: [&str; 7] = [
     "patient.media.write",
     "Patient.documentreference.scaninbox.write",
     "patient.nhisearch.read",
     "practitioner.read",
     "practice.location.read",
     "patient.launchformincontext.read",
+    // Assumed (no source names the Task role): see `alex::task`.
+    crate::alex::task::ROLE_TASK_WRITE,
 ];
 
 /// How the simulator is set up. Credentials are fake and only meaningful to this simulator.
@@ -60,18 +62,21 @@ pub enum Endpoint {
     Practitioner,
     Media,
     DocumentReference,
+    /// `POST /Task` (the follow-up task).
+    Task,
     Launch,
     Any,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 8] = [
+    pub const ALL: [Endpoint; 9] = [
         Endpoint::Token,
         Endpoint::Patient,
         Endpoint::Location,
         Endpoint::Practitioner,
         Endpoint::Media,
         Endpoint::DocumentReference,
+        Endpoint::Task,
         Endpoint::Launch,
         Endpoint::Any,
     ];
@@ -110,7 +115,7 @@ pub enum FaultKind {
     DropAfterProcessing,
 }
 
-/// One resource POSTed to Media or DocumentReference that passed the bearer check, accepted
+/// One resource POSTed to Media, DocumentReference or Task that passed the bearer check, accepted
 /// (201, `id` set) or rejected (403 / 4xx).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Received {
