@@ -33,6 +33,11 @@ pub struct Settings {
     /// practitioner). Off: the committed JPEG goes into the TIFF as it is.
     #[serde(default = "defaults::scan_tiff_caption")]
     pub scan_tiff_caption: bool,
+    /// In the commit confirmation the GP may ask for a follow-up task (a FHIR R4 Task in
+    /// Medtech: who, in how many days, a short text). Off by default: ALEX's Task shape is
+    /// unpublished (see `alex::task`).
+    #[serde(default)]
+    pub follow_up_tasks: bool,
     pub public_url: String,
     pub handoff_guess_limit: u32,
     /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the real client; from
@@ -268,6 +273,7 @@ mod tests {
         assert_eq!(s.max_image_bytes, 1_000_000);
         assert!(s.alex_environment_defaults("uat").fhir_base_url.contains("alexapiuat"));
         assert_eq!(s.required_fields, ["body_site", "laterality", "image_type"]);
+        assert!(!s.follow_up_tasks, "follow-up tasks are off by default");
     }
 
     #[test]
@@ -277,9 +283,11 @@ mod tests {
             "APP_MAX_LONG_EDGE_PX" => Some("1600".into()),
             "APP_PHONE_HANDOFF" => Some("off".into()),
             "APP_COMMIT_TARGETS" => Some("media, scan_pdf".into()),
+            "APP_FOLLOW_UP_TASKS" => Some("true".into()),
             _ => None,
         })
         .unwrap();
+        assert!(s.follow_up_tasks);
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.max_long_edge_px, 1600);
         assert!(!s.phone_handoff);

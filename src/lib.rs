@@ -21,6 +21,9 @@ pub mod pages;
 pub mod staging;
 pub mod ui;
 
+/// The basic widget: the core flow as server-rendered forms, for a browser without scripts.
+#[cfg(feature = "ssr")]
+pub mod basic;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

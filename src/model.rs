@@ -182,6 +182,9 @@ pub struct ClientLimits {
     pub consent_required: bool,
     /// Where photos may be committed; with several, the GP chooses.
     pub commit_targets: Vec<CommitTarget>,
+    /// The commit confirmation offers a follow-up task.
+    #[serde(default)]
+    pub follow_up_tasks: bool,
 }
 
 /// A photo's life: staged → committing → committed, or → failed → committing again.

@@ -31,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     /* L8              */ &["editor"],
     /* L9              */ &["handoff"],
     /* L10             */ &["commit"],
-    /* L11 pages       */ &["pages"],
+    /* L11 pages       */ &["pages", "basic"],
     /* L12 the app     */ &["app", "preflight"],
     /* L13 composition */ &["server", "main"],
 ];

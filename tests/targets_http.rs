@@ -204,9 +204,39 @@ async fn a_confirmed_media_leaves_only_the_missing_document_to_go() {
     // "Retry failed" sends the TIFF only; the photo is then complete.
     let (status, v) = app::commit_part(&srv, &d, "photos/commit-tiff", &ids, false, Some(media_and_tiff)).await;
     assert_eq!((status, v[0]["state"].as_str()), (200, Some("committed")), "{v}");
+    // Its id in Medtech is its Media's (unknown to us: confirmed by the GP), never the TIFF's.
+    assert!(v[0]["alex_id"].is_null(), "{v}");
     let (status, v) = app::commit_media(&srv, &d, id, false, media_and_tiff).await;
     assert_eq!((status, v["state"].as_str()), (200, Some("committed")), "{v}");
     let (media, _, tiffs) = stored(&srv);
     assert_eq!((media.len(), tiffs.len()), (1, 1), "never a second Media");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_photo_goes_only_where_its_first_attempt_went() {
+    let srv = app::start_with(&[TARGETS], &[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    let ids = app::stage_ready(&srv, &d, 1).await;
+    // Its PDF is refused: nothing is in Medtech, and the photo stays a PDF photo.
+    sim.inject(Fault {
+        endpoint: Endpoint::DocumentReference,
+        kind: FaultKind::Forbidden,
+        count: 1,
+    });
+    let (_, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
+    assert_eq!((v[0]["state"].as_str(), v[0]["target"].as_str()), (Some("failed"), Some("scan_pdf")), "{v}");
+    // Asked for a Media or a TIFF now, it refuses in words and sends nothing.
+    let (status, v) = app::commit_media(&srv, &d, &ids[0], false, "media").await;
+    assert_eq!(status, 409, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("cannot go elsewhere"), "{v}");
+    let (status, _) = app::commit_part(&srv, &d, "photos/commit-tiff", &ids, false, Some("scan_tiff")).await;
+    assert_eq!(status, 409);
+    assert_eq!(stored(&srv).0.len() + stored(&srv).2.len(), 0);
+    // Its retry goes where it went first.
+    let (_, v) = app::commit_scan(&srv, &d, &ids, false, Some(ALL)).await;
+    assert_eq!(v[0]["state"], "committed", "{v}");
+    assert_eq!(stored(&srv).1.len(), 1);
     srv.stop().await;
 }

@@ -44,6 +44,8 @@ export function serverFor(name: string, port: number, binary = './target/debug/c
         APP_LAUNCH_LIMIT_PER_ADDRESS: '100000',
         // Every commit target on, so the confirmation offers each (the shipped default has two).
         APP_COMMIT_TARGETS: 'media,scan_pdf,scan_tiff',
+        // The follow-up task (off by default) on, so the confirmation offers it (task.spec.ts).
+        APP_FOLLOW_UP_TASKS: 'true',
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: 'target/site',
         LEPTOS_ENV: 'PROD',

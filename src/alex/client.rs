@@ -197,7 +197,7 @@ impl AlexClient {
         decode(&answer)
     }
 
-    async fn create(
+    pub(super) async fn create(
         &self,
         facility: &str,
         resource_type: &str,

@@ -9,6 +9,7 @@ pub mod fhir;
 mod metrics;
 pub mod r4;
 pub mod segments;
+pub mod task;
 pub mod token;
 pub mod write;
 

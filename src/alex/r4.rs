@@ -1,5 +1,5 @@
 //! Element lists and required code sets from the FHIR R4 specification, for the resources we
-//! write (Media, DocumentReference, Attachment): what the simulator and the tests check against.
+//! write (Media, DocumentReference, Attachment, Task): what the simulator and the tests check against.
 
 pub const EVENT_STATUS: [&str; 8] = [
     "preparation",
@@ -78,4 +78,67 @@ pub const ATTACHMENT_ELEMENTS: [&str; 10] = [
     "hash",
     "title",
     "creation",
+];
+
+/// R4 `Task.status` (task-status, required binding).
+pub const TASK_STATUS: [&str; 12] = [
+    "draft",
+    "requested",
+    "received",
+    "accepted",
+    "rejected",
+    "ready",
+    "cancelled",
+    "in-progress",
+    "on-hold",
+    "failed",
+    "completed",
+    "entered-in-error",
+];
+/// R4 `Task.intent` (task-intent, required binding).
+pub const TASK_INTENT: [&str; 9] = [
+    "unknown",
+    "proposal",
+    "plan",
+    "order",
+    "original-order",
+    "reflex-order",
+    "filler-order",
+    "instance-order",
+    "option",
+];
+/// R4 `Task.priority` (request-priority, required binding).
+pub const REQUEST_PRIORITY: [&str; 4] = ["routine", "urgent", "asap", "stat"];
+pub const TASK_ELEMENTS: [&str; 31] = [
+    "identifier",
+    "instantiatesCanonical",
+    "instantiatesUri",
+    "basedOn",
+    "groupIdentifier",
+    "partOf",
+    "status",
+    "statusReason",
+    "businessStatus",
+    "intent",
+    "priority",
+    "code",
+    "description",
+    "focus",
+    "for",
+    "encounter",
+    "executionPeriod",
+    "authoredOn",
+    "lastModified",
+    "requester",
+    "performerType",
+    "owner",
+    "location",
+    "reasonCode",
+    "reasonReference",
+    "insurance",
+    "note",
+    "relevantHistory",
+    "restriction",
+    "input",
+    "output",
 ];

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::task_model::{PractitionerOption, TaskView};
 #[cfg(feature = "ssr")]
 use crate::commit::documents::DocKind;
 use crate::{
@@ -12,7 +13,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    commit::service::Committer,
+    commit::{service::Committer, task::FollowUp},
     infra::http::{request_headers, service},
 };
 
@@ -66,6 +67,41 @@ pub async fn commit_tiff(
 ) -> Result<Vec<PhotoView>, AppError> {
     service::<Committer>()?
         .commit_scan(&sid, &request_headers()?, &ids, resend_unknown, DocKind::Tiff, targets)
+        .await
+}
+
+/// The practitioners of this practice a follow-up task may go to, the GP first. Refused when
+/// follow-up tasks are off.
+#[server(prefix = "/api", endpoint = "tasks/practitioners")]
+pub async fn task_practitioners(sid: String) -> Result<Vec<PractitionerOption>, AppError> {
+    service::<Committer>()?
+        .follow_up_practitioners(&sid, &request_headers()?)
+        .await
+}
+
+/// A follow-up task in Medtech about the committed photos `photo_ids`: for `owner_id` (a
+/// practitioner of this practice), due in `days`, saying `text`. `key` is the browser's: the
+/// same key is the same task (sent once). A task whose arrival Medtech did not confirm is only
+/// sent again with `resend_unknown`. Refused when follow-up tasks are off.
+#[server(prefix = "/api", endpoint = "tasks/follow-up")]
+pub async fn follow_up_task(
+    sid: String,
+    key: String,
+    owner_id: String,
+    days: u32,
+    text: String,
+    #[server(default)] photo_ids: Vec<String>,
+    resend_unknown: bool,
+) -> Result<TaskView, AppError> {
+    let req = FollowUp {
+        key,
+        owner_id,
+        days,
+        text,
+        photo_ids,
+    };
+    service::<Committer>()?
+        .follow_up_task(&sid, &request_headers()?, req, resend_unknown)
         .await
 }
 

@@ -29,5 +29,11 @@ pub mod server;
 pub mod service;
 pub mod send;
 #[cfg(feature = "ssr")]
+pub mod task;
+pub mod task_model;
+#[cfg(feature = "ssr")]
+pub mod task_store;
+pub mod task_ui;
+#[cfg(feature = "ssr")]
 pub mod tiffs;
 pub mod ui;

@@ -150,6 +150,8 @@ impl PhotoStore {
             .call(move |c| {
                 let tx = c.transaction()?;
                 let media = this == CommitTarget::Media;
+                // `alex_id` is the Media's when the photo has one; else its (first) document's.
+                let names_photo = !media && !others.iter().any(|(t, _)| *t == CommitTarget::Media);
                 let alex_id = outcome.as_ref().ok().cloned().flatten();
                 let (kind, words) = match (&settled.failure, &confirmed) {
                     (Some((k, w)), _) => (Some(k.clone()), Some(w.clone())),
@@ -161,7 +163,7 @@ impl PhotoStore {
                 let moved = tx.execute(
                     "UPDATE photos SET state = ?1, failure_kind = ?2, failure = ?3, updated_at = ?4,
                      media_state = CASE WHEN ?5 THEN ?6 ELSE media_state END,
-                     alex_id = CASE WHEN ?5 AND ?7 IS NOT NULL THEN ?7 ELSE COALESCE(alex_id, ?7) END
+                     alex_id = CASE WHEN ?5 AND ?7 IS NOT NULL THEN ?7 WHEN ?11 THEN COALESCE(alex_id, ?7) ELSE alex_id END
                      WHERE id = ?8 AND session_id = ?9 AND (?10 IS NULL OR state = 'failed')",
                     params![
                         settled.state.as_str(),
@@ -173,7 +175,8 @@ impl PhotoStore {
                         alex_id,
                         rec.id,
                         rec.session_id,
-                        confirmed
+                        confirmed,
+                        names_photo
                     ],
                 )?;
                 let event = match (&confirmed, &outcome) {

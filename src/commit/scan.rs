@@ -126,14 +126,20 @@ pub async fn commit_scan(
             )
             .await
         {
-            Ok(r) => match state.photos.fix_target(&r, requested).await {
-                Ok(_) => locked.push(r),
-                Err(e) => {
-                    locked.push(r);
+            Ok(r) => {
+                let fixed = state.photos.fix_target(&r, requested).await;
+                locked.push(r);
+                // Another request may have fixed the photo's targets first, without this kind.
+                let refusal = match fixed {
+                    Ok(t) if t.contains(kind.target()) => None,
+                    Ok(t) => Some(super::server::elsewhere(t)),
+                    Err(e) => Some(store_error(e)),
+                };
+                if let Some(e) = refusal {
                     release(state, session, &locked).await;
-                    return Err(store_error(e));
+                    return Err(e);
                 }
-            },
+            }
             // A photo of a resent document the GP has since removed: it stays removed.
             Err(StoreError::WrongState(_)) if !lock.required => {}
             Err(e) => {

@@ -96,6 +96,15 @@ pub async fn commit_one(
         Err(e) => return Err(store_error(e)),
     };
     let targets = state.photos.fix_target(&record, targets).await.map_err(store_error)?;
+    if !targets.contains(CommitTarget::Media) {
+        // Another request fixed this photo's targets first, without a Media: none is sent.
+        let back = if record.failure_kind.is_some() { PhotoState::Failed } else { PhotoState::Staged };
+        let _ = state
+            .photos
+            .transition(session, id, &[PhotoState::Committing], back, "released", None)
+            .await;
+        return Err(elsewhere(targets));
+    }
     let others = {
         let mut parts = state.photos.parts(&record, targets).await.map_err(store_error)?;
         parts.retain(|(t, _)| *t != CommitTarget::Media);
@@ -166,15 +175,20 @@ pub fn check_targets(
         ));
     }
     if !targets.contains(part) {
-        return Err(AppError::new(
-            ErrorKind::Conflict,
-            format!(
-                "This photo is going to {}; it cannot go elsewhere now.",
-                targets.iter().map(CommitTarget::words).collect::<Vec<_>>().join(" and ")
-            ),
-        ));
+        return Err(elsewhere(targets));
     }
     Ok(targets)
+}
+
+/// A photo whose targets, fixed at its first attempt, do not include what was asked.
+pub fn elsewhere(targets: Targets) -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        format!(
+            "This photo is going to {}; it cannot go elsewhere now.",
+            targets.iter().map(CommitTarget::words).collect::<Vec<_>>().join(" and ")
+        ),
+    )
 }
 
 /// How a failure before the POST is recorded on the photo.

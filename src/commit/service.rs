@@ -7,7 +7,11 @@ use std::{ops::Deref, sync::Arc};
 
 use axum::http::HeaderMap;
 
-use super::documents::DocKind;
+use super::{
+    documents::DocKind,
+    task::FollowUp,
+    task_model::{PractitionerOption, TaskView},
+};
 use crate::{
     alex::AlexClient,
     config::Settings,
@@ -97,6 +101,28 @@ impl Committer {
         Ok(self.views(sid, records))
     }
 
+    /// The practitioners a follow-up task may go to (see `task::practitioners`).
+    pub async fn follow_up_practitioners(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+    ) -> Result<Vec<PractitionerOption>, AppError> {
+        let session = authorise(&self.staging.sessions, sid, headers).await?;
+        super::task::practitioners(self, &session).await
+    }
+
+    /// A follow-up task about what this session committed (see `task::follow_up`).
+    pub async fn follow_up_task(
+        &self,
+        sid: &str,
+        headers: &HeaderMap,
+        req: FollowUp,
+        resend_unknown: bool,
+    ) -> Result<TaskView, AppError> {
+        let (session, _write) = self.session(sid, headers).await?;
+        super::task::follow_up(self, &session, req, resend_unknown).await
+    }
+
     /// "It is in Medtech — mark as saved" (see `confirm::confirm_in_medtech`).
     pub async fn confirm_in_medtech(
         &self,
@@ -110,8 +136,8 @@ impl Committer {
     }
 }
 
-/// Counts one write to Medtech — a Media, or an Inbox-Scan document — by target (`media`,
-/// `scan_pdf`) and outcome (`committed`, or the failure's kind: never who or what).
+/// Counts one write to Medtech — a Media, an Inbox-Scan document, or a follow-up Task — by target
+/// (`media`, `scan_pdf`, `task`) and outcome (`committed`, or the failure's kind: never who or what).
 pub fn count_commit(target: &'static str, outcome: Result<(), &str>) {
     let outcome = outcome.map_or_else(str::to_string, |()| "committed".to_string());
     metrics::counter!("clinical_images_commits_total", "target" => target, "outcome" => outcome).increment(1);

@@ -18,7 +18,7 @@ use crate::{
 const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 
 /// What each commit target means in Medtech, as the GP chooses among them.
-fn choice_label(target: CommitTarget) -> &'static str {
+pub fn choice_label(target: CommitTarget) -> &'static str {
     match target {
         CommitTarget::Media => "Photos in the patient's record (Media)",
         CommitTarget::ScanPdf => "A PDF in the Inbox Scan folder, with the tags printed",
@@ -78,6 +78,7 @@ fn confirm_saved(ws: Workspace, id: String) {
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
+    let task = super::task_ui::FollowUpTask::new(ws, progress);
     let targets = offered(&ws);
     let chosen = RwSignal::new(Targets::one(targets.first().copied().unwrap_or(CommitTarget::Media)));
     let choose = targets.len() > 1;
@@ -124,6 +125,9 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     }
 
     let confirm = move |_| {
+        if !task.arm(ready(&ws).into_iter().map(|p| p.id).collect()) {
+            return;
+        }
         ws.confirming.set(false);
         send(ws, by_targets(&ws, ready(&ws), chosen.get_untracked()), progress, false);
     };
@@ -184,6 +188,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                     None => summary(committed(), ready_count(), needs_tags(), failed_count() + unknown().len()),
                 }}
             </p>
+            <super::task_ui::TaskStatus task/>
             <For each=unknown key=|p| p.id.clone() let:p>
                 {
                     let id = p.id.clone();
@@ -236,6 +241,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                             </Show>
                         </fieldset>
                     </Show>
+                    <super::task_ui::TaskForm task/>
                     <div class="row">
                         <button type="button" class="primary" on:click=confirm autofocus disabled=move || chosen.get().is_empty()>"Commit"</button>
                         <button type="button" class="secondary" on:click=move |_| ws.confirming.set(false)>"Cancel"</button>

@@ -129,8 +129,28 @@ const MIGRATIONS: &[&str] = &[
         WHERE (target IN ('media', 'both') AND state = 'committed') OR (target = 'both' AND alex_id IS NOT NULL);
     UPDATE photos SET media_state = 'unknown'
         WHERE target IN ('media', 'both') AND media_state IS NULL AND state = 'failed' AND failure_kind = 'outcome_unknown';",
-    // 9: reserved for a branch merged at the same time (the merger puts its step here).
-    "",
+    // 9: follow-up tasks — the identifier sent to ALEX is fixed here before the POST, and the
+    // browser's key is unique within its session (a double click is one task).
+    "CREATE TABLE IF NOT EXISTS follow_up_tasks (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idem_key TEXT NOT NULL,
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        due TEXT NOT NULL,
+        description TEXT NOT NULL,
+        focus TEXT NOT NULL,
+        state TEXT NOT NULL,
+        alex_id TEXT,
+        correlation_id TEXT,
+        failure_kind TEXT,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (session_id, idem_key)
+    );",
     // 10: lesions of a skin check (staging's): a number per session, a point on the body map, a
     // site and side, a note; a photo may belong to one. Removed lesions keep their number.
     "CREATE TABLE lesions (
@@ -194,8 +214,13 @@ impl Db {
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations not yet applied, up to (and including) number `last`.
+fn migrate_to(conn: &Connection, last: usize) -> rusqlite::Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(last).skip(version) {
         conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
     }
     Ok(())
@@ -226,5 +251,41 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn older_commit_records_keep_their_meaning_as_targets_become_a_set() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+        migrate_to(&c, 7).unwrap();
+        let photo = |id: &str, state: &str, target: &str, alex: Option<&str>, kind: Option<&str>| {
+            c.execute(
+                "INSERT INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height,
+                 source, taken_at, alex_id, failure_kind, target, scan_doc, created_at, updated_at)
+                 VALUES (?1, 's', 'f', 'p', ?2, 'k', 'h', 1, 1, 1, 'desktop', 0, ?3, ?4, ?5, 'doc-' || ?1, 0, 0)",
+                rusqlite::params![id, state, alex, kind, target],
+            )
+            .unwrap();
+        };
+        photo("tiff", "committed", "scan_tiff", Some("d1"), None);
+        photo("both-media-done", "staged", "both", Some("m1"), None);
+        photo("both-unknown", "failed", "both", None, Some("outcome_unknown"));
+        photo("media-done", "committed", "media", Some("m2"), None);
+        photo("pdf-done", "committed", "scan_pdf", Some("d2"), None);
+        migrate(&c).unwrap();
+        let row = |id: &str| -> (Option<String>, Option<String>, Option<String>) {
+            c.query_row(
+                "SELECT scan_doc, tiff_doc, media_state FROM photos WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(row("tiff"), (None, some("doc-tiff"), None), "a TIFF's document moves to tiff_doc");
+        assert_eq!(row("both-media-done"), (some("doc-both-media-done"), None, some("sent")));
+        assert_eq!(row("both-unknown").2, some("unknown"), "an unknown stays unknown");
+        assert_eq!(row("media-done").2, some("sent"));
+        assert_eq!(row("pdf-done"), (some("doc-pdf-done"), None, None), "a PDF photo has no Media part");
     }
 }

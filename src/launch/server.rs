@@ -65,15 +65,20 @@ impl Sessions {
 /// inside Medtech Evolution's embedded pane (a frame on another site); over plain http
 /// (development on localhost) `SameSite=Lax`.
 pub(super) fn browser_cookie(secret: &str, https: bool) -> String {
-    let mut c = Cookie::build((BROWSER_COOKIE, secret.to_string()))
-        .path("/")
-        .http_only(true);
-    c = if https {
+    embeddable(Cookie::build((BROWSER_COOKIE, secret.to_string())).path("/"), https)
+        .build()
+        .to_string()
+}
+
+/// A cookie's attributes as the browser cookie's: HttpOnly, and over https `SameSite=None;
+/// Secure; Partitioned` (it must reach a frame inside Medtech Evolution), else `SameSite=Lax`.
+pub fn embeddable(c: cookie::CookieBuilder<'static>, https: bool) -> cookie::CookieBuilder<'static> {
+    let c = c.http_only(true);
+    if https {
         c.secure(true).same_site(SameSite::None).partitioned(true)
     } else {
         c.same_site(SameSite::Lax)
-    };
-    c.build().to_string()
+    }
 }
 
 pub(super) fn browser_secret(headers: &HeaderMap) -> Option<String> {

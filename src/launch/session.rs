@@ -36,6 +36,7 @@ impl LaunchSession {
                 phone_handoff: settings.phone_handoff,
                 consent_required: settings.consent == crate::config::Consent::Required,
                 commit_targets: settings.commit_targets.clone(),
+                follow_up_tasks: settings.follow_up_tasks,
             },
             consent: self
                 .consent

@@ -45,6 +45,8 @@ pub fn register_server_fns() {
     register_explicit::<crate::commit::api::CommitScan>();
     register_explicit::<crate::commit::api::CommitTiff>();
     register_explicit::<crate::commit::api::ConfirmInMedtech>();
+    register_explicit::<crate::commit::api::TaskPractitioners>();
+    register_explicit::<crate::commit::api::FollowUpTask>();
     register_explicit::<crate::handoff::api::StartHandoff>();
     register_explicit::<crate::handoff::api::StopHandoff>();
     register_explicit::<crate::handoff::api::RedeemCode>();
@@ -116,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/ops/stuck", get(stuck::stuck_json))
         .route("/ops/stuck", get(stuck::stuck_page))
+        .merge(crate::basic::router(state.settings.max_upload_bytes))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             ctx, shell,

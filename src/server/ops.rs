@@ -199,6 +199,7 @@ pub async fn capabilities(State(state): State<AppState>) -> Response {
         "simulator": state.simulator.is_some(),
         "features": {
             "phone_handoff": s.phone_handoff,
+            "follow_up_tasks": s.follow_up_tasks,
             "commit_targets": s.commit_targets,
             "required_fields": s.required_fields,
             "max_long_edge_px": s.max_long_edge_px,

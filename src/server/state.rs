@@ -122,7 +122,12 @@ impl AppState {
         let (config, simulator) = match mode {
             AlexMode::Live(config) => (*config, None),
             AlexMode::Simulator { facility_allowlist } => {
-                let sim = Simulator::start(SimConfig::default())
+                // SIMULATOR_LATENCY_MS: an ALEX round trip to add to every answer (benchmarks).
+                let latency = env("SIMULATOR_LATENCY_MS").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let sim = Simulator::start(SimConfig {
+                    latency: std::time::Duration::from_millis(latency),
+                    ..SimConfig::default()
+                })
                     .await
                     .map_err(StartupError::Simulator)?;
                 tracing::warn!(url = %sim.base_url(), "no ALEX credentials: using the embedded ALEX simulator");

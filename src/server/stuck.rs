@@ -73,13 +73,13 @@ fn page(retention_hours: u64, within: u64, photos: &[StuckPhoto]) -> String {
     for p in photos {
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&p.photo_id),
-            escape(&p.facility),
+            crate::infra::http::html_escape(&p.photo_id),
+            crate::infra::http::html_escape(&p.facility),
             p.stuck.as_str(),
-            escape(&p.state),
+            crate::infra::http::html_escape(&p.state),
             hours(p.age_secs),
             hours(p.expires_in_secs),
-            escape(
+            crate::infra::http::html_escape(
                 &[p.failure_kind.as_deref(), p.reason.as_deref()]
                     .into_iter()
                     .flatten()
@@ -107,18 +107,3 @@ fn hours(secs: i64) -> String {
     format!("{:.1} h", secs as f64 / 3600.0)
 }
 
-/// HTML-escapes text for an element's content or an attribute.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}

@@ -4,7 +4,7 @@
 //! - `POST /faults` body: a [`Fault`] (`{"endpoint":"Media","kind":{"kind":"drop"},"count":1}`);
 //!   the flat form `{"endpoint":"Media","kind":"throttled","retry_after_secs":2,"count":1}` is
 //!   accepted too. `GET /faults` lists the queue, `DELETE /faults` clears it.
-//! - `GET /received?type=Media` → array of [`super::Received`] (base64 `data` included).
+//! - `GET /received?type=Media` (or `DocumentReference`, `Task`) → array of [`super::Received`] (base64 `data` included).
 //! - `GET /stats` → `{"token_fetches": n, "requests": {"Token": n, …, "Any": total}}`.
 //! - `POST /reset`, `POST /revoke-tokens` → 204.
 //! - `POST /launch` body `{"facility", "patient_id" | null, "provider_id"}` → `{context, signature}`.

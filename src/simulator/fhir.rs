@@ -14,6 +14,8 @@ pub(crate) const ROLE_PRACTITIONER: &str = "practitioner.read";
 pub(crate) const ROLE_LOCATION: &str = "practice.location.read";
 pub(crate) const ROLE_MEDIA_WRITE: &str = "patient.media.write";
 pub(crate) const ROLE_SCAN_WRITE: &str = "Patient.documentreference.scaninbox.write";
+/// Assumed: no source names the role a Task write needs.
+pub(crate) const ROLE_TASK_WRITE: &str = crate::alex::task::ROLE_TASK_WRITE;
 
 /// The part of `path` after a case-insensitive `/FHIR` prefix (`None` if it is not a FHIR path).
 pub(crate) fn strip_fhir_prefix(path: &str) -> Option<&str> {
@@ -52,14 +54,26 @@ pub(crate) async fn handle(state: &Arc<SimState>, req: Request<Body>) -> Respons
     let Some(resource_type) = segments.first().map(String::as_str) else {
         return respond::not_found_gateway();
     };
-    if !["Patient", "Location", "Practitioner", "Media", "DocumentReference"].contains(&resource_type) {
+    if ![
+        "Patient",
+        "Location",
+        "Practitioner",
+        "Media",
+        "DocumentReference",
+        "Task",
+    ]
+    .contains(&resource_type)
+    {
         return respond::not_found_gateway();
     }
     let facility = respond::header(&parts.headers, "mt-facilityid");
     let raw_query = parts.uri.query().unwrap_or("");
     let query = respond::parse_pairs(raw_query);
 
-    if parts.method == Method::POST && segments.len() == 1 && matches!(resource_type, "Media" | "DocumentReference") {
+    if parts.method == Method::POST
+        && segments.len() == 1
+        && matches!(resource_type, "Media" | "DocumentReference" | "Task")
+    {
         return create(state, resource_type, &roles, facility, &parts.headers, body).await;
     }
 
@@ -196,7 +210,7 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// `POST /Media` or `POST /DocumentReference`: check, store, echo. Every outcome past the
+/// `POST /Media`, `POST /DocumentReference` or `POST /Task`: check, store, echo. Every outcome past the
 /// bearer check is recorded in `received`.
 async fn create(
     state: &Arc<SimState>,
@@ -258,10 +272,10 @@ fn accept(
         Ok(p) => p,
         Err(resp) => return (resp, None),
     };
-    let role = if resource_type == "Media" {
-        ROLE_MEDIA_WRITE
-    } else {
-        ROLE_SCAN_WRITE
+    let role = match resource_type {
+        "Media" => ROLE_MEDIA_WRITE,
+        "Task" => ROLE_TASK_WRITE,
+        _ => ROLE_SCAN_WRITE,
     };
     if let Err(resp) = auth::require_role(roles, role) {
         return (resp, None);
@@ -288,10 +302,12 @@ fn accept(
             None,
         );
     };
-    let checked = if resource_type == "Media" {
-        validate::media(resource, practice)
-    } else {
-        validate::document_reference(resource, practice)
+    let checked = match resource_type {
+        "Media" => validate::media(resource, practice),
+        "Task" => super::task::task(resource, practice, |ty, id| {
+            state.written(practice.facility.id.as_str(), ty, id)
+        }),
+        _ => validate::document_reference(resource, practice),
     };
     if let Err(problem) = checked {
         return (

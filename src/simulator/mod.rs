@@ -9,7 +9,8 @@
 //! Layout: `data` (seeded practices, patients, practitioners), `auth` (token endpoint, bearer
 //! check, roles), `fhir` (FHIR routes), `validate` (FHIR R4 checks of posted resources),
 //! `launch` (mint / decode launch contexts), `faults` (fault queue and fault responses),
-//! `respond` (response and query helpers), `admin` (JSON test-control router).
+//! `respond` (response and query helpers), `admin` (JSON test-control router), `task` (R4 checks
+//! of a posted follow-up Task).
 
 // Handlers return `Result<_, Response>` so that a failed check is the answer itself.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ mod readable;
 mod respond;
 mod serve;
 mod state;
+mod task;
 mod types;
 mod validate;
 
@@ -167,7 +169,7 @@ impl Simulator {
         lock(&self.state.faults).clone()
     }
 
-    /// Every Media / DocumentReference POST that got past the bearer check, in order.
+    /// Every Media / DocumentReference / Task POST that got past the bearer check, in order.
     pub fn received(&self) -> Vec<Received> {
         lock(&self.state.received).all()
     }

@@ -74,6 +74,7 @@ fn classify(path: &str) -> Option<Endpoint> {
         "Practitioner" => Some(Endpoint::Practitioner),
         "Media" => Some(Endpoint::Media),
         "DocumentReference" => Some(Endpoint::DocumentReference),
+        "Task" => Some(Endpoint::Task),
         _ => None,
     }
 }
@@ -85,6 +86,9 @@ pub(crate) async fn handle(state: Arc<SimState>, req: Request<Body>) -> Response
     let correlation_id = respond::header(req.headers(), "mt-correlationid");
     let endpoint = classify(&path);
     state.count(endpoint);
+    if !state.config.latency.is_zero() {
+        tokio::time::sleep(state.config.latency).await;
+    }
 
     let resp = match faults::take(&state, endpoint) {
         None => route(&state, req).await,

@@ -40,6 +40,10 @@ impl ReceivedLog {
         }
     }
 
+    fn all_ref(&self) -> impl Iterator<Item = &Received> {
+        self.items.iter().map(|(_, r)| r)
+    }
+
     pub(super) fn all(&self) -> Vec<Received> {
         self.items.iter().map(|(_, r)| r.clone()).collect()
     }
@@ -78,6 +82,22 @@ impl SimState {
 
     pub(crate) fn record(&self, r: Received) {
         lock(&self.received).push(r);
+    }
+
+    /// The subject reference of a `resource_type/id` this simulator accepted for `facility`.
+    pub(crate) fn written(&self, facility: &str, resource_type: &str, id: &str) -> Option<String> {
+        lock(&self.received).all_ref().find_map(|r| {
+            (r.status == 201
+                && r.facility == facility
+                && r.resource_type == resource_type
+                && r.id.as_deref() == Some(id))
+            .then(|| {
+                r.resource["subject"]["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+        })
     }
 }
 

@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 pub(crate) const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 
 /// Every role ALEX_FACTS names; the default for [`SimConfig::roles`].
-pub const ALL_ROLES: [&str; 6] = [
+pub const ALL_ROLES: [&str; 7] = [
     "patient.media.write",
     "Patient.documentreference.scaninbox.write",
     "patient.nhisearch.read",
     "practitioner.read",
     "practice.location.read",
     "patient.launchformincontext.read",
+    // Assumed (no source names the Task role): see `alex::task`.
+    crate::alex::task::ROLE_TASK_WRITE,
 ];
 
 /// How the simulator is set up. Credentials are fake and only meaningful to this simulator.
@@ -31,6 +33,8 @@ pub struct SimConfig {
     pub launch_ttl: Duration,
     /// Roles put in every token.
     pub roles: Vec<String>,
+    /// Added to every answer, as a real ALEX's round trip through the practice (benchmarks).
+    pub latency: Duration,
 }
 
 impl Default for SimConfig {
@@ -43,6 +47,7 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(3599),
             launch_ttl: Duration::from_secs(300),
             roles: ALL_ROLES.iter().map(|r| r.to_string()).collect(),
+            latency: Duration::ZERO,
         }
     }
 }
@@ -57,18 +62,21 @@ pub enum Endpoint {
     Practitioner,
     Media,
     DocumentReference,
+    /// `POST /Task` (the follow-up task).
+    Task,
     Launch,
     Any,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 8] = [
+    pub const ALL: [Endpoint; 9] = [
         Endpoint::Token,
         Endpoint::Patient,
         Endpoint::Location,
         Endpoint::Practitioner,
         Endpoint::Media,
         Endpoint::DocumentReference,
+        Endpoint::Task,
         Endpoint::Launch,
         Endpoint::Any,
     ];
@@ -107,7 +115,7 @@ pub enum FaultKind {
     DropAfterProcessing,
 }
 
-/// One resource POSTed to Media or DocumentReference that passed the bearer check, accepted
+/// One resource POSTed to Media, DocumentReference or Task that passed the bearer check, accepted
 /// (201, `id` set) or rejected (403 / 4xx).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Received {

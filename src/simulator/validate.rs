@@ -26,24 +26,24 @@ pub(crate) struct Problem {
     pub(crate) diagnostics: String,
 }
 
-fn invalid(msg: impl Into<String>) -> Problem {
+pub(super) fn invalid(msg: impl Into<String>) -> Problem {
     Problem {
         code: "invalid",
         diagnostics: msg.into(),
     }
 }
 
-fn business(msg: impl Into<String>) -> Problem {
+pub(super) fn business(msg: impl Into<String>) -> Problem {
     Problem {
         code: "business-rule",
         diagnostics: msg.into(),
     }
 }
 
-type Check = Result<(), Problem>;
+pub(super) type Check = Result<(), Problem>;
 
 /// Every key of `obj` must be a known element (or its `_element` primitive extension).
-fn known_elements(obj: &serde_json::Map<String, Value>, what: &str, allowed: &[&[&str]]) -> Check {
+pub(super) fn known_elements(obj: &serde_json::Map<String, Value>, what: &str, allowed: &[&[&str]]) -> Check {
     for key in obj.keys() {
         let base = key.strip_prefix('_').unwrap_or(key);
         if !allowed.iter().any(|set| set.contains(&base)) {
@@ -55,7 +55,10 @@ fn known_elements(obj: &serde_json::Map<String, Value>, what: &str, allowed: &[&
     Ok(())
 }
 
-fn expect_type<'a>(v: &'a Value, resource_type: &str) -> Result<&'a serde_json::Map<String, Value>, Problem> {
+pub(super) fn expect_type<'a>(
+    v: &'a Value,
+    resource_type: &str,
+) -> Result<&'a serde_json::Map<String, Value>, Problem> {
     let obj = v
         .as_object()
         .ok_or_else(|| invalid("Request body must be a JSON object (a FHIR resource)"))?;
@@ -69,7 +72,7 @@ fn expect_type<'a>(v: &'a Value, resource_type: &str) -> Result<&'a serde_json::
 }
 
 /// `identifier[0].value` is mandatory for ALEX.
-fn identifier(obj: &serde_json::Map<String, Value>, resource_type: &str) -> Check {
+pub(super) fn identifier(obj: &serde_json::Map<String, Value>, resource_type: &str) -> Check {
     let missing = || {
         business(format!(
             "The mandatory Identifier.value field is missing ({resource_type}.identifier[0].value)"
@@ -104,7 +107,7 @@ fn identifier(obj: &serde_json::Map<String, Value>, resource_type: &str) -> Chec
 }
 
 /// `{ "reference": "<Type>/<id>" }` naming a resource of this facility.
-fn reference<'a>(
+pub(super) fn reference<'a>(
     v: Option<&'a Value>,
     path: &str,
     target: &str,
@@ -129,7 +132,7 @@ fn reference<'a>(
 }
 
 /// A FHIR dateTime / instant with a time and an explicit UTC offset.
-fn date_time_with_offset(v: Option<&Value>, path: &str) -> Check {
+pub(super) fn date_time_with_offset(v: Option<&Value>, path: &str) -> Check {
     let Some(v) = v else { return Ok(()) };
     let s = v.as_str().ok_or_else(|| invalid(format!("{path} must be a string")))?;
     chrono::DateTime::parse_from_rfc3339(s).map(|_| ()).map_err(|_| {

@@ -33,6 +33,7 @@ pub fn use_hydrated() -> ReadSignal<bool> {
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
     let info = use_context::<Resource<Result<AppInfo, ServerFnError>>>();
+    let hydrated = use_hydrated();
     let simulator = move || {
         info.and_then(|r| r.get())
             .and_then(|r| r.ok())
@@ -50,7 +51,11 @@ pub fn Frame(children: Children) -> impl IntoView {
                 </Show>
             </Suspense>
         </header>
-        <main class="app-main">{children()}</main>
+        // Until the app is interactive the page is inert (and says it is busy): it is rendered
+        // whole on the server, and a click before hydration would otherwise be lost silently.
+        <main class="app-main" inert=move || !hydrated.get() aria-busy=move || (!hydrated.get()).to_string()>
+            {children()}
+        </main>
     }
 }
 

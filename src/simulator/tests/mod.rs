@@ -174,4 +174,5 @@ mod auth;
 mod faults;
 mod launch;
 mod reads;
+mod tasks;
 mod writes;
