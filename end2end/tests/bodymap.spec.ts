@@ -33,8 +33,8 @@ test('clicking "Left forearm (front)" sets and saves the site and side; keyboard
   await expect(forearm).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByRole('button', { name: 'Left forearm (back)', exact: true })).toHaveAttribute('aria-pressed', 'true');
   await expect(region(page, 'Right forearm (front)')).toHaveAttribute('aria-pressed', 'false');
-  await page.locator('.map-field').screenshot({ path: '/work/helpers/shots/skin-bodymap-desktop.png' }).catch(() => {});
-  await page.screenshot({ path: '/work/helpers/shots/skin-bodymap-1366.png' }).catch(() => {});
+  await page.locator('.map-field').screenshot({ path: test.info().outputPath('skin-bodymap-desktop.png') });
+  await page.screenshot({ path: test.info().outputPath('skin-bodymap-1366.png') });
 
   // Photo 2 by keyboard only: Tab to a region, Enter; then a finer site with Space.
   await thumbs(page).nth(1).click();

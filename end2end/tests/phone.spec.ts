@@ -33,7 +33,7 @@ test('desktop QR → phone confirms patient → 2 photos appear on the desktop �
   await expect(phone.getByLabel('Body site')).toHaveValue('14975008');
   await expect(phone.getByLabel('Laterality')).toHaveValue('7771000');
   await expect(phone.getByRole('button', { name: 'Left forearm (front)', exact: true })).toHaveAttribute('aria-pressed', 'true');
-  await phone.locator('.body-map').screenshot({ path: '/work/helpers/shots/skin-bodymap-phone.png' }).catch(() => {});
+  await phone.locator('.body-map').screenshot({ path: test.info().outputPath('skin-bodymap-phone.png') });
   await phone.getByLabel('Image type').selectOption({ label: 'Wound' });
   const a = withExif(Buffer.from(await jpegBase64(phone, 1600, 1200), 'base64'), 6);
   const b = Buffer.from(await jpegBase64(phone, 1200, 1600), 'base64');

@@ -55,7 +55,7 @@ test('3 lesions with 2 photos each → one report PDF (map with 3 markers, lesio
   await expect(list).toContainText('L2 Right lower back · 2 photos');
   await expect(page.getByRole('button', { name: 'Left forearm (front)', exact: true })).toHaveAttribute('aria-pressed', 'false');
   await expect(page.getByLabel('Body site')).toHaveValue('Face');
-  await page.locator('.map-field').screenshot({ path: '/work/helpers/shots/skin-lesions-map.png' }).catch(() => {});
+  await page.locator('.map-field').screenshot({ path: test.info().outputPath('skin-lesions-map.png') });
 
   // Lesions survive a reload.
   await page.reload();
@@ -76,7 +76,7 @@ test('3 lesions with 2 photos each → one report PDF (map with 3 markers, lesio
   const docs = (await received(request, 'DocumentReference')).slice(docsBefore).filter((d) => d.status === 201);
   expect(docs).toHaveLength(1);
   const bytes = Buffer.from(docs[0].resource.content[0].attachment.data, 'base64');
-  writeFileSync('/work/helpers/shots/skin-report.pdf', bytes);
+  writeFileSync(test.info().outputPath('skin-report.pdf'), bytes);
   const pdf = await PDFDocument.load(bytes);
   expect(pdf.getPageCount()).toBe(7);
   let images = 0;
