@@ -252,6 +252,9 @@ pub struct PhotoView {
     pub image_url: String,
     /// The photo has a saved edit (crop, rotation or annotations).
     pub edited: bool,
+    /// The skin-check lesion it belongs to (`staging::lesion`), if any.
+    #[serde(default)]
+    pub lesion_id: Option<String>,
 }
 
 impl PhotoView {

@@ -28,8 +28,12 @@ test('desktop QR → phone confirms patient → 2 photos appear on the desktop �
 
   // Quick tags on the phone travel with the photos.
   await phone.getByText('Tags for the next photos (optional)').click();
-  await phone.getByLabel('Body site').selectOption({ label: 'Forearm' });
-  await phone.getByLabel('Laterality').selectOption({ label: 'Left' });
+  // The body map sets the site and the side in one tap; the lists show what it chose.
+  await phone.getByRole('button', { name: 'Left forearm (front)', exact: true }).tap();
+  await expect(phone.getByLabel('Body site')).toHaveValue('14975008');
+  await expect(phone.getByLabel('Laterality')).toHaveValue('7771000');
+  await expect(phone.getByRole('button', { name: 'Left forearm (front)', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await phone.locator('.body-map').screenshot({ path: test.info().outputPath('skin-bodymap-phone.png') });
   await phone.getByLabel('Image type').selectOption({ label: 'Wound' });
   const a = withExif(Buffer.from(await jpegBase64(phone, 1600, 1200), 'base64'), 6);
   const b = Buffer.from(await jpegBase64(phone, 1200, 1600), 'base64');

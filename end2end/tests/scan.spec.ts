@@ -3,6 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { received } from '../support/sim';
+import { shownStrings } from '../support/pdf';
 import { jpegBase64 } from '../support/images';
 import { openWidget, addFiles, thumbs, tagCurrent, commitAll } from '../support/widget';
 
@@ -20,34 +21,8 @@ async function openPdf(bytes: Buffer) {
   return { pages: pdf.getPageCount(), images, text };
 }
 
-/** The strings a content stream shows with `Tj` (literal strings, nested parentheses and
- *  escapes included, or hex strings), decoded and one per line. */
 function shownText(stream: string) {
-  const out: string[] = [];
-  let last = '';
-  for (let i = 0; i < stream.length; i++) {
-    const c = stream[i];
-    if (c === '(') {
-      let depth = 1;
-      last = '';
-      for (i++; i < stream.length && depth > 0; i++) {
-        const d = stream[i];
-        if (d === '\\') last += stream[++i];
-        else if (d === '(') (depth++, (last += d));
-        else if (d === ')') --depth > 0 && (last += d);
-        else last += d;
-      }
-      i--;
-    } else if (c === '<' && stream[i + 1] !== '<') {
-      const end = stream.indexOf('>', i);
-      last = Buffer.from(stream.slice(i + 1, end), 'hex').toString('latin1');
-      i = end;
-    } else if (stream.startsWith('Tj', i)) {
-      out.push(last);
-      i++;
-    }
-  }
-  return out.join('\n');
+  return shownStrings(stream).join('\n');
 }
 
 test('3 tagged photos committed as a Scan PDF → one DocumentReference whose PDF has 3 images and the tags', async ({ page, request }) => {

@@ -22,7 +22,7 @@ pub fn facts(r: &PhotoRecord, patient: &SessionPatient, session: &LaunchSession)
         "{} · born {} · NHI {}",
         patient.name, patient.birth_date, patient.nhi
     )];
-    let words = r.tags.words();
+    let words = crate::staging::lesion::LesionTag::words(r.lesion.as_ref(), r.tags.words());
     if !words.is_empty() {
         out.push(words.join(" — "));
     }

@@ -20,6 +20,8 @@ pub mod plan;
 #[cfg(feature = "ssr")]
 pub mod printed;
 #[cfg(feature = "ssr")]
+pub mod report;
+#[cfg(feature = "ssr")]
 pub mod scan;
 #[cfg(feature = "ssr")]
 pub mod server;

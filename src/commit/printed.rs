@@ -40,7 +40,12 @@ pub fn lines(r: &PhotoRecord, session: &LaunchSession) -> Vec<(String, String)> 
             c.code
         ))
     };
+    let lesion = r.lesion.as_ref().map(|l| match l.note.trim() {
+        "" => l.label(),
+        note => format!("{} — {note}", l.label()),
+    });
     let rows = [
+        ("Lesion", lesion),
         (
             "Body site",
             coded(BODY_SITES, tags.body_site.as_deref(), tags.site_words()),

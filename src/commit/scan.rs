@@ -210,12 +210,13 @@ async fn render(
     patient: &crate::launch::session::SessionPatient,
     photos: &[PhotoRecord],
 ) -> Result<Vec<NewDoc>, AppError> {
+    let (photos, cover) = super::report::arrange(state, &session.id, photos).await?;
     let mut items = Vec::with_capacity(photos.len());
-    for r in photos {
+    for r in &photos {
         let image = crate::editor::server::committed_image(&state.renderer, r).await?;
         items.push(PdfPhoto {
             jpeg: image.jpeg,
-            title: title(&r.tags, r.taken_at),
+            title: title(r.lesion.as_ref(), &r.tags, r.taken_at),
             lines: lines(r, session),
         });
     }
@@ -239,7 +240,7 @@ async fn render(
     };
     let max = state.settings.scan_max_bytes as usize;
     let ids: Vec<String> = photos.iter().map(|r| r.id.clone()).collect();
-    let rendered = tokio::task::spawn_blocking(move || pdf::render(&header, &items, layout, max))
+    let rendered = tokio::task::spawn_blocking(move || pdf::render_report(&header, cover.as_ref(), &items, layout, max))
         .await
         .map_err(|_| AppError::internal())?
         .map_err(|e| {

@@ -15,7 +15,7 @@ use crate::{
         tags::Tags,
     },
     model::{CommitTarget, PartState, PhotoState, Targets},
-    staging::{record::PhotoRecord, service::store_error, store::StoreError},
+    staging::{lesion::LesionTag, record::PhotoRecord, service::store_error, store::StoreError},
 };
 
 pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
@@ -132,7 +132,7 @@ pub async fn commit_one(
         jpeg: &image.jpeg,
         width: image.width,
         height: image.height,
-        title: title(&record.tags, record.taken_at),
+        title: title(record.lesion.as_ref(), &record.tags, record.taken_at),
         body_site: body_site(&record.tags),
         view: coded(VIEWS, record.tags.view.as_deref()),
         reason: reason(&record.tags),
@@ -237,12 +237,14 @@ pub fn unknown_outcome() -> AppError {
 }
 
 /// The Media title — the only text a GP sees in Medtech — carries the tags in words:
-/// "Left forearm — anterior — lesion — 23 Nov 2026 10:42".
-pub fn title(tags: &Tags, taken_at: i64) -> String {
+/// "Left forearm — anterior — lesion — 23 Nov 2026 10:42"; a skin-check lesion's photo starts
+/// with its number and ends with its note: "L2 Left forearm — close-up — changing — …".
+pub fn title(lesion: Option<&LesionTag>, tags: &Tags, taken_at: i64) -> String {
     let mut parts = tags.words();
     if parts.is_empty() {
         parts.push("Clinical photo".into());
     }
+    let mut parts = LesionTag::words(lesion, parts);
     parts.push(taken_words(taken_at));
     parts.join(" — ")
 }
@@ -312,8 +314,16 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 22, 21, 42, 0)
             .unwrap()
             .timestamp();
-        assert_eq!(title(&tags, at), "Left forearm — anterior — lesion — 23 Nov 2026 10:42");
-        assert_eq!(title(&Tags::default(), at), "Clinical photo — 23 Nov 2026 10:42");
+        assert_eq!(title(None, &tags, at), "Left forearm — anterior — lesion — 23 Nov 2026 10:42");
+        assert_eq!(title(None, &Tags::default(), at), "Clinical photo — 23 Nov 2026 10:42");
+        let l2 = LesionTag {
+            number: 2,
+            note: "changing".into(),
+        };
+        assert_eq!(
+            title(Some(&l2), &tags, at),
+            "L2 Left forearm — anterior — lesion — changing — 23 Nov 2026 10:42"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::{
         codes::{BODY_SITES, IMAGE_TYPES, LATERALITIES},
         tags::TagPatch,
     },
-    staging::ui::Notices,
+    staging::{body_map::BodyMap, ui::Notices},
     ui::{
         frame::{Frame, PatientBanner, use_hydrated},
         workspace::Workspace,
@@ -163,11 +163,12 @@ fn QuickTags(ws: Workspace) -> impl IntoView {
     let select = |id: &'static str,
                   label: &'static str,
                   list: &'static [crate::metadata::codes::Code],
-                  f: fn(&mut TagPatch, Option<String>)| {
+                  f: fn(&mut TagPatch, Option<String>),
+                  get: fn(&TagPatch) -> Option<String>| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <select id=id on:change=set(f)>
+                <select id=id on:change=set(f) prop:value=move || ws.next_tags.with(|t| get(t).unwrap_or_default())>
                     <option value="">"—"</option>
                     {list.iter().map(|c| view! { <option value=c.code>{c.label}</option> }).collect_view()}
                 </select>
@@ -177,9 +178,17 @@ fn QuickTags(ws: Workspace) -> impl IntoView {
     view! {
         <details class="quick-tags">
             <summary>"Tags for the next photos (optional)"</summary>
-            {select("m-body-site", "Body site", BODY_SITES, |t, v| t.body_site = v)}
-            {select("m-laterality", "Laterality", LATERALITIES, |t, v| t.laterality = v)}
-            {select("m-image-type", "Image type", IMAGE_TYPES, |t, v| t.image_type = v)}
+            <BodyMap
+                site=Signal::derive(move || ws.next_tags.with(|t| t.body_site.clone()))
+                side=Signal::derive(move || ws.next_tags.with(|t| t.laterality.clone()))
+                on_pick=Callback::new(move |p: TagPatch| ws.next_tags.update(|t| {
+                    t.body_site = p.body_site.filter(|v| !v.is_empty());
+                    t.laterality = p.laterality.filter(|v| !v.is_empty());
+                }))
+            />
+            {select("m-body-site", "Body site", BODY_SITES, |t, v| t.body_site = v, |t| t.body_site.clone())}
+            {select("m-laterality", "Laterality", LATERALITIES, |t, v| t.laterality = v, |t| t.laterality.clone())}
+            {select("m-image-type", "Image type", IMAGE_TYPES, |t, v| t.image_type = v, |t| t.image_type.clone())}
         </details>
     }
 }

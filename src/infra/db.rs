@@ -151,6 +151,26 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL,
         UNIQUE (session_id, idem_key)
     );",
+    // 10: lesions of a skin check (staging's): a number per session, a point on the body map, a
+    // site and side, a note; a photo may belong to one. Removed lesions keep their number.
+    "CREATE TABLE lesions (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        facility TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        view TEXT NOT NULL,
+        x INTEGER NOT NULL,
+        y INTEGER NOT NULL,
+        site TEXT NOT NULL,
+        laterality TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        removed_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (session_id, number)
+    );
+    ALTER TABLE photos ADD COLUMN lesion_id TEXT;",
 ];
 
 #[derive(Clone)]

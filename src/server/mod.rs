@@ -37,6 +37,10 @@ pub fn register_server_fns() {
     register_explicit::<crate::staging::api::TagPhotos>();
     register_explicit::<crate::staging::api::RemovePhoto>();
     register_explicit::<crate::staging::api::RestorePhoto>();
+    register_explicit::<crate::staging::api::ListLesions>();
+    register_explicit::<crate::staging::api::MarkLesion>();
+    register_explicit::<crate::staging::api::ChangeLesion>();
+    register_explicit::<crate::staging::api::AssignLesion>();
     register_explicit::<crate::commit::api::CommitPhoto>();
     register_explicit::<crate::commit::api::CommitScan>();
     register_explicit::<crate::commit::api::CommitTiff>();

@@ -5,12 +5,17 @@
 //! `server` (the upload and image handlers) are server-only.
 
 pub mod api;
+pub mod body_map;
 #[cfg(feature = "ssr")]
 pub mod changes;
 #[cfg(feature = "ssr")]
 pub mod corrupt;
 #[cfg(feature = "ssr")]
 pub mod gate;
+pub mod lesion;
+pub mod lesion_panel;
+#[cfg(feature = "ssr")]
+pub mod lesions;
 #[cfg(feature = "ssr")]
 pub mod recheck;
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 
 use rusqlite::Row;
 
-use super::{corrupt::CorruptRow, store::StoreError};
+use super::{corrupt::CorruptRow, lesion::LesionTag, store::StoreError};
 use crate::{
     infra::{audit::Audit, time::taken_words},
     metadata::tags::Tags,
@@ -39,10 +39,15 @@ pub struct PhotoRecord {
     pub tiff_doc: Option<String>,
     /// Its Media part: `None` until it is first sent.
     pub media_state: Option<PartState>,
+    /// The lesion of a skin check it belongs to, and that lesion's number and note.
+    pub lesion_id: Option<String>,
+    pub lesion: Option<LesionTag>,
 }
 
 pub(crate) const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
-                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc, tiff_doc, media_state";
+                       source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc, tiff_doc, media_state, lesion_id, \
+                       (SELECT number FROM lesions WHERE lesions.id = photos.lesion_id), \
+                       (SELECT note FROM lesions WHERE lesions.id = photos.lesion_id)";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
     let id: String = r.get(0)?;
@@ -80,6 +85,14 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
         scan_doc: r.get(18)?,
         tiff_doc: r.get(19)?,
         media_state,
+        lesion_id: r.get(21)?,
+        lesion: match r.get::<_, Option<u32>>(22)? {
+            Some(number) => Some(LesionTag {
+                number,
+                note: r.get::<_, Option<String>>(23)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
         id,
     })
 }
@@ -137,6 +150,7 @@ impl PhotoRecord {
             target: self.target.clone(),
             image_url,
             edited: edit.is_some(),
+            lesion_id: self.lesion.as_ref().and(self.lesion_id.clone()),
         }
     }
 }

@@ -67,6 +67,10 @@ impl PhotoStore {
                 })
                 .await?;
         }
+        let lesions = self.purge_lesions(cutoff).await?;
+        if lesions > 0 {
+            tracing::info!(lesions, "retention: lesions of past skin checks were deleted");
+        }
         let orphans = self.sweep_orphans(cutoff).await?;
         if orphans > 0 {
             tracing::warn!(

@@ -3,7 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::api::tag_photos;
+use super::{
+    api::tag_photos,
+    body_map::BodyMap,
+    lesion_panel::{LesionPanel, Lesions},
+};
 use crate::{
     metadata::{
         codes::{BODY_SITES, Code, IMAGE_TYPES, LATERALITIES, VIEWS},
@@ -48,13 +52,14 @@ pub fn TagPanel(ws: Workspace) -> impl IntoView {
         let id = ws.current.get()?;
         ws.photos.with(|l| l.iter().any(|p| p.id == id)).then_some(id)
     });
+    let lesions = Lesions::new(ws);
     view! {
-        {move || current.get().map(|id| view! { <TagForm ws id /> })}
+        {move || current.get().map(|id| view! { <TagForm ws id lesions /> })}
     }
 }
 
 #[component]
-fn TagForm(ws: Workspace, id: String) -> impl IntoView {
+fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
     let record = {
         let id = id.clone();
         Memo::new(move |_| ws.photos.with(|l| l.iter().find(|p| p.id == id).cloned()))
@@ -98,6 +103,21 @@ fn TagForm(ws: Workspace, id: String) -> impl IntoView {
         };
         save(ws, vec![site_id.clone()], patch, resync);
     };
+    let map_id = id.clone();
+    let lesion_photo = id.clone();
+    let on_map = Callback::new(move |patch: TagPatch| {
+        let can_change = record.with_untracked(|r| {
+            r.as_ref()
+                .is_some_and(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
+        });
+        if !can_change {
+            return ws.notify("This photo's tags can no longer change: it is being saved or is in Medtech.", true, None);
+        }
+        site_error.set(None);
+        save(ws, vec![map_id.clone()], patch, resync);
+    });
+    let map_site = Signal::derive(move || tags.with(|t| t.body_site.clone()));
+    let map_side = Signal::derive(move || tags.with(|t| t.laterality.clone()));
     let desc_id = id.clone();
     let on_desc = move |ev: leptos::ev::Event| {
         let patch = TagPatch {
@@ -147,6 +167,19 @@ fn TagForm(ws: Workspace, id: String) -> impl IntoView {
                     {move || site_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || site_missing().then_some(view! { <p class="needed">"Needed before commit"</p> })}
                 </div>
+                <details class="field map-field" open>
+                    <summary>"Body map: tap a region to set the site and side"</summary>
+                    <BodyMap
+                        site=map_site
+                        side=map_side
+                        on_pick=on_map
+                        disabled=Signal::derive(move || !editable())
+                        markers=lesions.markers()
+                        marking=lesions.marking
+                        on_mark=Callback::new(move |region| lesions.mark(ws, region))
+                    />
+                </details>
+                <LesionPanel ws lesions photo=lesion_photo />
                 {chips("laterality", "Laterality", LATERALITIES)}
                 {chips("view", "View", VIEWS)}
                 {chips("image_type", "Image type", IMAGE_TYPES)}

@@ -541,3 +541,64 @@ fn write_samples() {
     }
     eprintln!("samples in {}", dir.display());
 }
+
+/// A skin-check report: its first page is the body map with a numbered marker per lesion and the
+/// lesion table, with identity like every page; split under the cap, no photo is dropped and
+/// only the first document has the cover.
+#[test]
+fn a_report_starts_with_the_map_and_lesion_table_and_splits_without_dropping_a_photo() {
+    use crate::metadata::body_map::{View, region};
+    let lesion = |n: u32, id: &str, note: &str| {
+        let r = region(id).unwrap();
+        let (x, y) = r.rect.centre();
+        CoverLesion {
+            label: format!("L{n}"),
+            view: r.view,
+            x,
+            y,
+            site: r.site_label().into(),
+            side: "Left".into(),
+            note: note.into(),
+            photos: 2,
+        }
+    };
+    let cover = Cover {
+        lesions: vec![
+            lesion(1, "front-left-forearm", "changing"),
+            lesion(2, "back-left-lower-back", ""),
+            lesion(3, "front-head", "biopsy planned"),
+        ],
+    };
+    assert_eq!(cover.lesions[1].view, View::Back);
+    let photos: Vec<PdfPhoto> = big_jpegs().iter().enumerate().map(|(i, j)| photo(j.clone(), i + 1)).collect();
+    let whole = render_report(&header("Aroha Ngata"), Some(&cover), &photos, Layout::PagePerPhoto, 32 * MB).unwrap();
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0].page_count, 7, "the cover and six photos");
+    let p = parse(&whole[0].bytes);
+    assert_eq!(p.images.len(), 6);
+    let first = p.page_text(0);
+    assert!(first.contains("Skin check — body map and lesions"), "{first}");
+    for l in ["L1", "L2", "L3"] {
+        let shown = p.pages[0].iter().filter(|s| s.as_str() == l).count();
+        assert_eq!(shown, 2, "{l}: a marker on the map and a row in the table");
+    }
+    for words in ["Forearm", "changing", "biopsy planned", "Front (patient facing you)", "Back (patient facing away)"] {
+        assert!(first.contains(words), "{words} in {first}");
+    }
+    for page in 0..7 {
+        assert!(p.page_text(page).contains("ZZZ0016"), "identity on page {}", page + 1);
+        assert!(p.page_flat(page).contains(&format!("page {} of 7", page + 1)));
+    }
+
+    let cap = whole[0].bytes.len() / 2;
+    let split = render_report(&header("Aroha Ngata"), Some(&cover), &photos, Layout::PagePerPhoto, cap).unwrap();
+    assert!(split.len() >= 2);
+    let all: Vec<usize> = split.iter().flat_map(|d| d.photo_indices.clone()).collect();
+    assert_eq!(all, (0..6).collect::<Vec<_>>(), "every photo, once, in order");
+    for (k, d) in split.iter().enumerate() {
+        assert!(d.bytes.len() <= cap);
+        let p = parse(&d.bytes);
+        assert_eq!(p.page_text(0).contains("Skin check"), k == 0, "only the first document has the cover");
+        assert_eq!(d.page_count, d.photo_indices.len() + usize::from(k == 0));
+    }
+}
