@@ -1,7 +1,7 @@
 //! The HTML shell, the router and the app-wide info every screen shows.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
@@ -27,6 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="referrer" content="no-referrer" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // The stylesheet by the bundle's name (content-hashed in a release build).
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -45,7 +47,6 @@ pub fn App() -> impl IntoView {
     provide_context(info);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/clinical_images.css" />
         <Title text=PRODUCT_NAME />
         <Router>
             <Routes fallback=NotFound>

@@ -1,6 +1,7 @@
 //! Server assembly (ssr only): the service graph, the Axum router and its middleware.
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
+pub mod assets;
 pub mod errors;
 pub mod health;
 pub mod listen;
@@ -121,6 +122,10 @@ pub fn router(state: AppState) -> Router {
         Some(sim) => app.nest_service("/sim/api", crate::simulator::admin_router(sim.clone())),
         None => app,
     };
+    // Pages and JSON compressed on the fly; the bundle under /pkg is compressed at build time.
+    let app = app
+        .layer(assets::compression())
+        .nest_service(&assets::pkg_path(&state.leptos_options), assets::pkg_router(&state.leptos_options));
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
         .layer(axum::middleware::from_fn(errors::server_fn_status))
