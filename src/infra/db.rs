@@ -118,6 +118,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
     // 7: an Inbox-Scan document is a PDF (of one or more photos) or a TIFF (of one photo).
     "ALTER TABLE scan_documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'pdf';",
+    // 8: the browser engine of each opened launch (family and major version, never the
+    // User-Agent) and whether its WebAssembly ran. No reference to sessions: the counts outlive
+    // them (kept 90 days).
+    "CREATE TABLE launch_engines (
+        session_id TEXT PRIMARY KEY,
+        engine TEXT NOT NULL,
+        major INTEGER,
+        wasm INTEGER NOT NULL DEFAULT 0,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX launch_engines_at ON launch_engines(at);",
 ];
 
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use crate::{
     editor::ui::Editor,
     error::{AppError, ErrorKind, with_page_status},
     handoff::desktop::{LiveFeed, PhonePanel},
-    launch::api::{SessionView, get_session, record_consent},
+    launch::api::{SessionView, WasmBeacon, get_session, record_consent},
     model::PhotoView,
     staging::{
         api::list_photos,
@@ -84,6 +84,7 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
     let editing = RwSignal::new(None::<String>);
     view! {
         <EndOnClose sid=sid.clone() />
+        <WasmBeacon sid=sid.clone() />
         <PatientBanner patient=Signal::stored(patient) />
         <Show when=move || consent.get().is_some()>
             <p class="consent-line">{move || consent.get()}</p>

@@ -33,6 +33,7 @@ pub fn register_server_fns() {
     register_explicit::<crate::ui::frame::GetAppInfo>();
     register_explicit::<crate::launch::api::GetSession>();
     register_explicit::<crate::launch::api::RecordConsent>();
+    register_explicit::<crate::launch::api::WasmRan>();
     register_explicit::<crate::launch::sim::SimLaunches>();
     register_explicit::<crate::staging::api::ListPhotos>();
     register_explicit::<crate::staging::api::TagPhotos>();
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit", get(ops::audit))
         .route("/metrics", get(metrics::metrics))
         .route("/api/ops/stuck", get(stuck::stuck_json))
+        .route("/api/ops/engines", get(ops::engines))
         .route("/ops/stuck", get(stuck::stuck_page))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
@@ -214,6 +216,7 @@ async fn retention(state: AppState) {
         // Each domain forgets what it holds.
         state.renderer.forget();
         state.sessions.launch_limiter.forget_idle();
+        crate::launch::engine::forget_old(&state.sessions).await;
         state.ops_limiter.forget_idle();
         metrics::upkeep();
         match state.photos.store.purge(keep).await {
