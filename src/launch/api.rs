@@ -56,13 +56,14 @@ pub async fn record_consent(sid: String, kind: String, reason: Option<String>) -
 }
 
 /// The hydrated page of session `sid` says its WebAssembly ran: counted once per launch with the
-/// launch's browser engine, for operators (`/api/ops/engines`). Only the browser that opened the
-/// session may say so.
+/// launch's browser engine, for operators (`/api/ops/engines`). The session's id (unguessable,
+/// known only to the page it was sent to) is enough: the browser cookie is not asked for, so a
+/// page whose cookie an embedded engine dropped still counts as having run its WebAssembly.
 #[server(prefix = "/api", endpoint = "launch/wasm")]
 pub async fn wasm_ran(sid: String) -> Result<(), AppError> {
-    use crate::infra::http::{request_headers, service};
+    use crate::infra::http::service;
     let sessions = service::<super::server::Sessions>()?;
-    super::server::authorise(&sessions, &sid, &request_headers()?).await?;
+    super::server::load_live(&sessions, &sid).await?;
     super::engine::wasm_ran(&sessions, &sid).await
 }
 

@@ -54,6 +54,7 @@ pub fn WidgetPage() -> impl IntoView {
     let session = Resource::new_blocking(sid, |s| with_page_status(get_session(s)));
     let photos = Resource::new_blocking(sid, |s| with_page_status(list_photos(s)));
     view! {
+        <WasmBeacon sid=params.read_untracked().get("sid").unwrap_or_default() />
         <Frame>
             <Suspense fallback=|| view! { <p class="loading">"Loading the patient…"</p> }>
                 {move || Suspend::new(async move {
@@ -84,7 +85,6 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
     let editing = RwSignal::new(None::<String>);
     view! {
         <EndOnClose sid=sid.clone() />
-        <WasmBeacon sid=sid.clone() />
         <PatientBanner patient=Signal::stored(patient) />
         <Show when=move || consent.get().is_some()>
             <p class="consent-line">{move || consent.get()}</p>
