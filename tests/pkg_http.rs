@@ -85,6 +85,17 @@ async fn get(srv: &Running, path: &str, accept: Option<&str>) -> reqwest::Respon
     req.send().await.unwrap()
 }
 
+/// A GET by the session's browser, which accepts brotli and gzip.
+async fn get_as(srv: &Running, d: &app::Desktop, path: &str) -> reqwest::Response {
+    app::http()
+        .get(app::url(srv, path))
+        .header("cookie", &d.cookie)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap()
+}
+
 fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
         .get_all(name)
@@ -196,13 +207,7 @@ async fn pages_and_json_are_compressed_when_asked_and_never_stored() {
 
     // A photo is already compressed: sent as it is, and never stored by a cache.
     let id = list[0]["id"].as_str().unwrap();
-    let res = app::http()
-        .get(app::url(&srv, &format!("/api/w/{}/photos/{id}/image", d.sid)))
-        .header("cookie", &d.cookie)
-        .header("accept-encoding", "br, gzip")
-        .send()
-        .await
-        .unwrap();
+    let res = get_as(&srv, &d, &format!("/api/w/{}/photos/{id}/image", d.sid)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "content-type"), "image/jpeg");
     assert_eq!(header(&res, "content-encoding"), "");
@@ -211,13 +216,7 @@ async fn pages_and_json_are_compressed_when_asked_and_never_stored() {
     assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "JPEG bytes as they are");
 
     // The live feed flushes each event as it happens: never compressed.
-    let res = app::http()
-        .get(app::url(&srv, &format!("/api/w/{}/events", d.sid)))
-        .header("cookie", &d.cookie)
-        .header("accept-encoding", "br, gzip")
-        .send()
-        .await
-        .unwrap();
+    let res = get_as(&srv, &d, &format!("/api/w/{}/events", d.sid)).await;
     assert_eq!(res.status(), 200);
     assert!(header(&res, "content-type").starts_with("text/event-stream"));
     assert_eq!(header(&res, "content-encoding"), "");
