@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use support::app;
 
 const UAT: &str = "F2N060-E";
-const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const CHROME: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IE11: &str = "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; rv:11.0) like Gecko";
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
@@ -28,8 +29,18 @@ async fn launch_as(srv: &Running, user_agent: Option<&str>) -> (String, String) 
     }
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), 303);
-    let sid = res.headers()["location"].to_str().unwrap().trim_start_matches("/w/").to_string();
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let sid = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/w/")
+        .to_string();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     (sid, cookie)
 }
 
@@ -115,7 +126,10 @@ async fn launches_are_counted_by_engine_and_by_whether_webassembly_ran() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("clinical_images_wasm_started_total{engine=\"firefox\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("clinical_images_wasm_started_total{engine=\"firefox\"} 1"),
+        "{metrics}"
+    );
 
     // No User-Agent string is stored anywhere in the database (its main file or its log).
     let data_dir = srv.state.settings.data_dir.clone();
@@ -123,7 +137,12 @@ async fn launches_are_counted_by_engine_and_by_whether_webassembly_ran() {
     let mut stored = Vec::new();
     for entry in std::fs::read_dir(&data_dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("clinical-images.sqlite3") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("clinical-images.sqlite3")
+        {
             stored.extend(std::fs::read(&path).unwrap());
         }
     }

@@ -74,7 +74,9 @@ async fn start(site: &str) -> Running {
     let state = AppState::build_with_env(app::settings(&[]), options, |_| None)
         .await
         .expect("app builds");
-    server::start(state, "127.0.0.1:0".parse().unwrap()).await.expect("app starts")
+    server::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("app starts")
 }
 
 async fn get(srv: &Running, path: &str, accept: Option<&str>) -> reqwest::Response {
@@ -176,19 +178,40 @@ async fn pages_and_json_are_compressed_when_asked_and_never_stored() {
         assert_eq!(header(&res, "cache-control"), "no-store");
         assert!(header(&res, "content-type").starts_with("text/html"));
         let bytes = res.bytes().await.unwrap();
-        let html = if encoding == "br" { unbrotli(&bytes) } else { gunzip(&bytes) };
-        assert!(bytes.len() * 2 < html.len(), "{encoding}: {} of {}", bytes.len(), html.len());
+        let html = if encoding == "br" {
+            unbrotli(&bytes)
+        } else {
+            gunzip(&bytes)
+        };
+        assert!(
+            bytes.len() * 2 < html.len(),
+            "{encoding}: {} of {}",
+            bytes.len(),
+            html.len()
+        );
         // The page names the hashed bundle: script, wasm and stylesheet.
         for asset in ["js", "wasm", "css"] {
-            assert!(html.contains(&format!("/pkg/clinical_images.{HASH}.{asset}")), "{asset}: {html}");
+            assert!(
+                html.contains(&format!("/pkg/clinical_images.{HASH}.{asset}")),
+                "{asset}: {html}"
+            );
         }
-        assert!(html.len().abs_diff(plain.len()) < 200, "the same page (only the nonce differs)");
+        assert!(
+            html.len().abs_diff(plain.len()) < 200,
+            "the same page (only the nonce differs)"
+        );
     }
 
     // A server function's JSON answer about a patient's photos.
     let d = app::launch(&srv, "ZZZ0016", UAT).await;
     for _ in 0..3 {
-        let (status, v) = app::upload_desktop(&srv, &d, &[("id", &uuid::Uuid::new_v4().to_string())], app::jpeg(64, 48)).await;
+        let (status, v) = app::upload_desktop(
+            &srv,
+            &d,
+            &[("id", &uuid::Uuid::new_v4().to_string())],
+            app::jpeg(64, 48),
+        )
+        .await;
         assert_eq!(status, 201, "{v}");
     }
     let res = app::http()

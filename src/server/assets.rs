@@ -76,7 +76,7 @@ pub fn is_hashed_name(file: &str) -> bool {
 
 /// On-the-fly compression for pages and JSON: brotli (quality 4) or gzip, never for images,
 /// PDFs, TIFFs, server-sent events or tiny bodies.
-pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     let predicate = DefaultPredicate::new()
         .and(NotForContentType::const_new("application/pdf"))
         .and(NotForContentType::const_new("application/octet-stream"))

@@ -125,9 +125,10 @@ pub fn router(state: AppState) -> Router {
         None => app,
     };
     // Pages and JSON compressed on the fly; the bundle under /pkg is compressed at build time.
-    let app = app
-        .layer(assets::compression())
-        .nest_service(&assets::pkg_path(&state.leptos_options), assets::pkg_router(&state.leptos_options));
+    let app = app.layer(assets::compression()).nest_service(
+        &assets::pkg_path(&state.leptos_options),
+        assets::pkg_router(&state.leptos_options),
+    );
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
         .layer(axum::middleware::from_fn(errors::server_fn_status))
