@@ -47,18 +47,16 @@ pub fn pkg_path(options: &LeptosOptions) -> String {
     format!("/{}", options.site_pkg_dir.trim_matches('/'))
 }
 
-/// `Cache-Control` by name (hashed: immutable; otherwise revalidate) on what was found, and
-/// `Vary: Accept-Encoding` on everything, since one URL has several encodings.
+/// `Cache-Control`: immutable for a hashed name that was found; anything else (an unhashed name,
+/// a miss) is revalidated. `Vary: Accept-Encoding` on everything: one URL has several encodings.
 async fn cache_headers(req: Request, next: Next) -> Response {
     let hashed = req.uri().path().rsplit('/').next().is_some_and(is_hashed_name);
     let mut resp = next.run(req).await;
     let found = resp.status().is_success() || resp.status() == axum::http::StatusCode::NOT_MODIFIED;
     let h = resp.headers_mut();
     h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if found {
-        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    }
+    let policy = if hashed && found { IMMUTABLE } else { REVALIDATE };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     resp
 }
 
