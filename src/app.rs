@@ -1,7 +1,7 @@
 //! The HTML shell, the router and the app-wide info every screen shows.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -36,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                         {format!("if (typeof WebAssembly !== 'object') location.replace('{to}');")}
                     </script>
                 })}
+                // The stylesheet by the bundle's name (content-hashed in a release build).
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -83,7 +85,6 @@ pub fn App() -> impl IntoView {
     provide_context(info);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/clinical_images.css" />
         <Title text=PRODUCT_NAME />
         <Router>
             <Routes fallback=NotFound>

@@ -79,9 +79,6 @@ async fn the_bundle_runs_on_its_own_and_its_unit_verifies() {
         "clinical-images.service",
         "Caddyfile",
         "DEPLOY.md",
-        "site/pkg/clinical_images.wasm",
-        "site/pkg/clinical_images.js",
-        "site/pkg/clinical_images.css",
     ] {
         assert!(release.join(file).is_file(), "bundle lacks {file}");
     }
@@ -101,6 +98,20 @@ async fn the_bundle_runs_on_its_own_and_its_unit_verifies() {
     let site = &leptos["package"]["metadata"]["leptos"];
     assert_eq!(site["site-root"].as_str(), Some("site"));
     assert_eq!(site["site-addr"].as_str(), Some("127.0.0.1:3000"));
+    // The bundle is named by its content (cached for good by browsers), each file with brotli
+    // and gzip siblings made at build time.
+    let bundle = site["output-name"].as_str().unwrap().to_string();
+    let hash = bundle.strip_prefix("clinical_images.").unwrap_or("");
+    assert!(
+        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "output-name is hashed: {bundle}"
+    );
+    for ext in ["wasm", "js", "css"] {
+        for sibling in ["", ".br", ".gz"] {
+            let file = format!("site/pkg/{bundle}.{ext}{sibling}");
+            assert!(release.join(&file).is_file(), "bundle lacks {file}");
+        }
+    }
 
     // The environment template names every secret and fills none.
     let template = std::fs::read_to_string(release.join("clinical-images.env")).unwrap();
@@ -162,31 +173,52 @@ async fn the_bundle_runs_on_its_own_and_its_unit_verifies() {
     let page = http.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(
-        html.contains("/pkg/clinical_images.js"),
-        "the page loads the bundle: {html}"
-    );
-    for (asset, kind) in [
-        ("clinical_images.wasm", "application/wasm"),
-        ("clinical_images.js", "javascript"),
-    ] {
-        let res = http.get(format!("{base}/pkg/{asset}")).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{asset}");
-        let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
-        assert!(content_type.contains(kind), "{asset}: {content_type}");
-        let served = res.bytes().await.unwrap();
-        assert_eq!(
-            served.as_ref(),
-            std::fs::read(release.join("site/pkg").join(asset)).unwrap(),
-            "{asset}"
+    for ext in ["js", "wasm", "css"] {
+        assert!(
+            html.contains(&format!("/pkg/{bundle}.{ext}")),
+            "the page loads the bundle's {ext}: {html}"
         );
+    }
+    for (ext, kind) in [("wasm", "application/wasm"), ("js", "javascript"), ("css", "text/css")] {
+        let asset = format!("{bundle}.{ext}");
+        for (accept, encoding, file) in [
+            ("identity", None, asset.clone()),
+            ("gzip", Some("gzip"), format!("{asset}.gz")),
+            ("gzip, deflate, br", Some("br"), format!("{asset}.br")),
+        ] {
+            let res = http
+                .get(format!("{base}/pkg/{asset}"))
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{asset}");
+            let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+            assert!(content_type.contains(kind), "{asset}: {content_type}");
+            assert_eq!(
+                res.headers().get("content-encoding").map(|v| v.to_str().unwrap()),
+                encoding,
+                "{asset} for {accept}"
+            );
+            assert_eq!(
+                res.headers()["cache-control"],
+                "public, max-age=31536000, immutable",
+                "{asset}"
+            );
+            let served = res.bytes().await.unwrap();
+            assert_eq!(
+                served.as_ref(),
+                std::fs::read(release.join("site/pkg").join(&file)).unwrap(),
+                "{file}"
+            );
+        }
     }
     assert!(
         std::fs::metadata(data.join("clinical-images.sqlite3")).is_ok(),
         "the record database is in data_dir"
     );
 
-    through_caddy(&root, &release, &addr).await;
+    through_caddy(&root, &release, &addr, &bundle).await;
     verify_unit(&root, &release);
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -198,7 +230,7 @@ fn free_port() -> u16 {
 /// The bundle's Caddyfile in front of the server (its site address, TLS and ports swapped for a
 /// loopback test with Caddy's own CA): the app's security headers arrive exactly once, and HSTS
 /// arrives at all, which proves the app trusted Caddy's X-Forwarded-Proto (trusted_proxies).
-async fn through_caddy(root: &Path, release: &Path, upstream: &str) {
+async fn through_caddy(root: &Path, release: &Path, upstream: &str, bundle: &str) {
     let Ok(caddy) = which("caddy") else {
         assert!(
             std::env::var_os("REQUIRE_DIST_TEST").is_none(),
@@ -269,12 +301,19 @@ async fn through_caddy(root: &Path, release: &Path, upstream: &str) {
             res.headers()
         );
     }
+    // The bundle's brotli file passes through Caddy as the app sent it.
     let wasm = http
-        .get(format!("https://127.0.0.1:{https}/pkg/clinical_images.wasm"))
+        .get(format!("https://127.0.0.1:{https}/pkg/{bundle}.wasm"))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
         .send()
         .await
         .unwrap();
     assert_eq!(wasm.status(), 200);
+    assert_eq!(wasm.headers()["content-encoding"], "br");
+    assert_eq!(
+        wasm.bytes().await.unwrap().as_ref(),
+        std::fs::read(release.join(format!("site/pkg/{bundle}.wasm.br"))).unwrap()
+    );
 }
 
 fn which(name: &str) -> Result<PathBuf, ()> {

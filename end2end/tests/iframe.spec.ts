@@ -3,6 +3,7 @@
 // without scrolling the outer page, and the session cookie works in the frame.
 import { test, expect } from '@playwright/test';
 import { launchFor } from '../support/sim';
+import { embed } from '../support/frame';
 import { jpegBase64 } from '../support/images';
 import { recordConsent, tagCurrent } from '../support/widget';
 
@@ -14,14 +15,7 @@ test('the widget works inside a 1366×768 frame, editor included', async ({ page
   // A same-origin host page, as the embedded pane is (CSP frame-ancestors 'self').
   await page.goto('/healthz');
   const l = await launchFor(request, 'ZZZ0016');
-  await page.evaluate(
-    ([src, w, h]) => {
-      document.body.style.margin = '0';
-      document.body.innerHTML = `<iframe title="Clinical Images" src="${src}" width="${w}" height="${h}" style="border:0;display:block"></iframe>`;
-    },
-    [l.url, W, H] as [string, number, number],
-  );
-  const frame = page.frameLocator('iframe[title="Clinical Images"]');
+  const frame = await embed(page, l.url, W, H);
   await expect(frame.getByRole('region', { name: 'Patient', exact: true })).toContainText('ZZZ0016');
   await recordConsent(frame);
 

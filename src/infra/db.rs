@@ -171,6 +171,17 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (session_id, number)
     );
     ALTER TABLE photos ADD COLUMN lesion_id TEXT;",
+    // 11: the browser engine of each opened launch (family and major version, never the
+    // User-Agent) and whether its WebAssembly ran. No reference to sessions: the counts outlive
+    // them (kept 90 days).
+    "CREATE TABLE launch_engines (
+        session_id TEXT PRIMARY KEY,
+        engine TEXT NOT NULL,
+        major INTEGER,
+        wasm INTEGER NOT NULL DEFAULT 0,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX launch_engines_at ON launch_engines(at);",
 ];
 
 #[derive(Clone)]

@@ -54,3 +54,28 @@ pub async fn record_consent(sid: String, kind: String, reason: Option<String>) -
     let session = super::server::record_consent(&sessions, &session, &kind, reason.as_deref()).await?;
     Ok(session.view(&sessions.settings))
 }
+
+/// The hydrated page of session `sid` says its WebAssembly ran: counted once per launch with the
+/// launch's browser engine, for operators (`/api/ops/engines`). The session's id (unguessable,
+/// known only to the page it was sent to) is enough: the browser cookie is not asked for, so a
+/// page whose cookie an embedded engine dropped still counts as having run its WebAssembly.
+#[server(prefix = "/api", endpoint = "launch/wasm")]
+pub async fn wasm_ran(sid: String) -> Result<(), AppError> {
+    use crate::infra::http::service;
+    let sessions = service::<super::server::Sessions>()?;
+    super::server::load_live(&sessions, &sid).await?;
+    super::engine::wasm_ran(&sessions, &sid).await
+}
+
+/// Tells the server, once the page is interactive, that its WebAssembly runs (nothing is shown).
+/// A launch whose page never says so is one where the engine could not run the widget.
+#[component]
+pub fn WasmBeacon(sid: String) -> impl IntoView {
+    // Effects run only in the browser, after hydration: reaching this line is the proof.
+    Effect::new(move |_| {
+        let sid = sid.clone();
+        leptos::task::spawn_local(async move {
+            let _ = wasm_ran(sid).await;
+        });
+    });
+}

@@ -65,13 +65,19 @@ pub async fn launch(
     Query(q): Query<LaunchQuery>,
 ) -> Response {
     let engine = super::engine::of(&headers);
-    let resp = open(&state, client, &headers, q).await;
+    let resp = open(&state, client, &headers, q, engine).await;
     super::engine::count(engine, &resp);
     resp
 }
 
 /// Opens a session for a launch pair, or sends the browser to the page that says why not.
-async fn open(state: &Sessions, client: Client, headers: &HeaderMap, q: LaunchQuery) -> Response {
+async fn open(
+    state: &Sessions,
+    client: Client,
+    headers: &HeaderMap,
+    q: LaunchQuery,
+    engine: super::engine::Engine,
+) -> Response {
     let (Some(context), Some(signature)) = (
         q.context.filter(|c| !c.is_empty()),
         q.signature.filter(|s| !s.is_empty()),
@@ -95,7 +101,8 @@ async fn open(state: &Sessions, client: Client, headers: &HeaderMap, q: LaunchQu
     }
     match start_session(state, headers, &context, &signature).await {
         Ok((sid, secret)) => {
-            tracing::info!(session = %short(&sid), "launch session created");
+            tracing::info!(session = %short(&sid), engine = engine.family.slug(), "launch session created");
+            super::engine::record(state, &sid, engine).await;
             let mut resp = Redirect::to(&format!("/w/{sid}")).into_response();
             if let Ok(v) = HeaderValue::from_str(&browser_cookie(&secret, client.https)) {
                 resp.headers_mut().append(header::SET_COOKIE, v);

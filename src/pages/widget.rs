@@ -10,7 +10,7 @@ use crate::{
     editor::ui::Editor,
     error::{AppError, ErrorKind, with_page_status},
     handoff::desktop::{LiveFeed, PhonePanel},
-    launch::api::{SessionView, get_session, record_consent},
+    launch::api::{SessionView, WasmBeacon, get_session, record_consent},
     model::PhotoView,
     staging::{
         api::list_photos,
@@ -54,6 +54,7 @@ pub fn WidgetPage() -> impl IntoView {
     let session = Resource::new_blocking(sid, |s| with_page_status(get_session(s)));
     let photos = Resource::new_blocking(sid, |s| with_page_status(list_photos(s)));
     view! {
+        <WasmBeacon sid=params.read_untracked().get("sid").unwrap_or_default() />
         <Frame>
             <Suspense fallback=|| view! { <p class="loading">"Loading the patient…"</p> }>
                 {move || Suspend::new(async move {

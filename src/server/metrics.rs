@@ -64,6 +64,10 @@ fn describe() {
         "clinical_images_launches_total",
         "Launches from Medtech by outcome and browser engine."
     );
+    describe_counter!(
+        "clinical_images_wasm_started_total",
+        "Opened launches whose page's WebAssembly ran, by browser engine."
+    );
     describe_gauge!(
         "clinical_images_photos_waiting",
         "Photos waiting for someone, by state."

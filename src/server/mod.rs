@@ -1,6 +1,7 @@
 //! Server assembly (ssr only): the service graph, the Axum router and its middleware.
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
+pub mod assets;
 pub mod errors;
 pub mod health;
 pub mod listen;
@@ -32,6 +33,7 @@ pub fn register_server_fns() {
     register_explicit::<crate::ui::frame::GetAppInfo>();
     register_explicit::<crate::launch::api::GetSession>();
     register_explicit::<crate::launch::api::RecordConsent>();
+    register_explicit::<crate::launch::api::WasmRan>();
     register_explicit::<crate::launch::sim::SimLaunches>();
     register_explicit::<crate::staging::api::ListPhotos>();
     register_explicit::<crate::staging::api::TagPhotos>();
@@ -117,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit", get(ops::audit))
         .route("/metrics", get(metrics::metrics))
         .route("/api/ops/stuck", get(stuck::stuck_json))
+        .route("/api/ops/engines", get(ops::engines))
         .route("/ops/stuck", get(stuck::stuck_page))
         .merge(crate::basic::router(state.settings.max_upload_bytes))
         .leptos_routes_with_context(&state, routes, ctx.clone(), app_shell)
@@ -128,6 +131,11 @@ pub fn router(state: AppState) -> Router {
         Some(sim) => app.nest_service("/sim/api", crate::simulator::admin_router(sim.clone())),
         None => app,
     };
+    // Pages and JSON compressed on the fly; the bundle under /pkg is compressed at build time.
+    let app = app.layer(assets::compression()).nest_service(
+        &assets::pkg_path(&state.leptos_options),
+        assets::pkg_router(&state.leptos_options),
+    );
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
         .layer(axum::middleware::from_fn(errors::server_fn_status))
@@ -216,6 +224,7 @@ async fn retention(state: AppState) {
         // Each domain forgets what it holds.
         state.renderer.forget();
         state.sessions.launch_limiter.forget_idle();
+        crate::launch::engine::forget_old(&state.sessions).await;
         state.ops_limiter.forget_idle();
         metrics::upkeep();
         match state.photos.store.purge(keep).await {

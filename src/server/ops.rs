@@ -268,3 +268,16 @@ pub async fn audit(State(state): State<AppState>, headers: HeaderMap, Query(q): 
         }
     }
 }
+
+/// `GET /api/ops/engines`: launches over the last 90 days by browser engine family, major version
+/// and whether the page's WebAssembly ran (`wasm: false` — the engine opened the widget but could
+/// not run it, or the page was closed first). Never a User-Agent, a session or a person.
+pub async fn engines(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authorised(&state, &headers) {
+        return denied;
+    }
+    match crate::launch::engine::counts(&state.sessions).await {
+        Ok(rows) => Json(json!({"days": crate::launch::engine::KEEP_DAYS, "engines": rows})).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Json(e)).into_response(),
+    }
+}

@@ -1,0 +1,155 @@
+//! Issue 12.4 over real sockets: each opened launch is counted by browser engine family and major
+//! version, and by whether the page's WebAssembly ran (the hydrated page's beacon); operators read
+//! the counts at `/api/ops/engines`; the User-Agent itself is never stored.
+
+mod support;
+
+use clinical_images::server::Running;
+use serde_json::{Value, json};
+use support::app;
+
+const UAT: &str = "F2N060-E";
+const CHROME: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const IE11: &str = "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; rv:11.0) like Gecko";
+const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// A launch through `/launch` by a browser sending `user_agent`: the session id and its cookie.
+async fn launch_as(srv: &Running, user_agent: Option<&str>) -> (String, String) {
+    let sim = srv.state.simulator.clone().unwrap();
+    let patient = sim.patients(UAT)[0].id.clone();
+    let gp = sim.practitioners(UAT)[0].id.clone();
+    let pair = sim.mint_launch(UAT, Some(&patient), &gp);
+    let mut req = app::http().get(app::url(
+        srv,
+        &format!("/launch?context={}&signature={}", pair.context, pair.signature),
+    ));
+    if let Some(ua) = user_agent {
+        req = req.header("user-agent", ua);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let sid = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/w/")
+        .to_string();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (sid, cookie)
+}
+
+/// The hydrated page's beacon, as the browser's server-function call sends it.
+async fn beacon(srv: &Running, sid: &str, cookie: &str, fetch_site: &str) -> u16 {
+    app::http()
+        .post(app::url(srv, "/api/launch/wasm"))
+        .header("cookie", cookie)
+        .header("sec-fetch-site", fetch_site)
+        .form(&[("sid", sid)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn engines(srv: &Running, token: Option<&str>) -> (u16, Value) {
+    let mut req = app::http().get(app::url(srv, "/api/ops/engines"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn launches_are_counted_by_engine_and_by_whether_webassembly_ran() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+
+    // Chrome 131 runs the page; so does Firefox 128, whose page is reloaded (one launch, counted
+    // once); Internet Explorer 11 opens the page but never runs it; one client names no engine.
+    let (chrome, chrome_cookie) = launch_as(&srv, Some(CHROME)).await;
+    let (firefox, firefox_cookie) = launch_as(&srv, Some(FIREFOX)).await;
+    let (ie, ie_cookie) = launch_as(&srv, Some(IE11)).await;
+    let (_bare, _) = launch_as(&srv, None).await;
+    assert_eq!(beacon(&srv, &chrome, &chrome_cookie, "same-origin").await, 200);
+    assert_eq!(beacon(&srv, &firefox, &firefox_cookie, "same-origin").await, 200);
+    assert_eq!(beacon(&srv, &firefox, &firefox_cookie, "same-origin").await, 200);
+
+    // The IE launch's beacon cannot be sent for it by another site; a made-up session is refused.
+    assert_eq!(beacon(&srv, &ie, &ie_cookie, "cross-site").await, 403);
+    let made_up = "A".repeat(43);
+    assert_ne!(beacon(&srv, &made_up, &chrome_cookie, "same-origin").await, 200);
+
+    // Operators only.
+    assert_eq!(engines(&srv, None).await.0, 401);
+    assert_eq!(engines(&srv, Some("wrong")).await.0, 401);
+    let (status, body) = engines(&srv, Some("ops")).await;
+    assert_eq!(status, 200, "{body}");
+    let mut rows = body["engines"].as_array().unwrap().clone();
+    rows.sort_by_key(|r| r["engine"].as_str().unwrap().to_string());
+    assert_eq!(
+        Value::Array(rows),
+        json!([
+            {"engine": "chromium", "major": 131, "wasm": true, "launches": 1},
+            {"engine": "firefox", "major": 128, "wasm": true, "launches": 1},
+            {"engine": "other", "major": null, "wasm": false, "launches": 1},
+            {"engine": "trident", "major": 11, "wasm": false, "launches": 1},
+        ])
+    );
+    assert_eq!(body["days"], 90);
+
+    // A second Chrome 131 launch without its beacon counts on the `wasm: false` side.
+    launch_as(&srv, Some(CHROME)).await;
+    let (_, body) = engines(&srv, Some("ops")).await;
+    let chrome_rows: Vec<&Value> = body["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["engine"] == "chromium")
+        .collect();
+    assert_eq!(chrome_rows.len(), 2, "{body}");
+    assert!(chrome_rows.iter().all(|r| r["launches"] == 1 && r["major"] == 131));
+
+    // The metrics say the same without versions.
+    let metrics = app::http()
+        .get(app::url(&srv, "/metrics"))
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("clinical_images_wasm_started_total{engine=\"firefox\"} 1"),
+        "{metrics}"
+    );
+
+    // No User-Agent string is stored anywhere in the database (its main file or its log).
+    let data_dir = srv.state.settings.data_dir.clone();
+    srv.stop().await;
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(&data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("clinical-images.sqlite3")
+        {
+            stored.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(stored.len() > 4096, "the database was read");
+    let stored = String::from_utf8_lossy(&stored);
+    for fragment in ["Mozilla", "Trident/7.0", "Gecko/20100101", "AppleWebKit", "Win64"] {
+        assert!(!stored.contains(fragment), "{fragment} stored");
+    }
+    assert!(stored.contains("trident"), "the engine family is stored");
+}
