@@ -167,19 +167,6 @@ fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
                     {move || site_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || site_missing().then_some(view! { <p class="needed">"Needed before commit"</p> })}
                 </div>
-                <details class="field map-field" open>
-                    <summary>"Body map: tap a region to set the site and side"</summary>
-                    <BodyMap
-                        site=map_site
-                        side=map_side
-                        on_pick=on_map
-                        disabled=Signal::derive(move || !editable())
-                        markers=lesions.markers()
-                        marking=lesions.marking
-                        on_mark=Callback::new(move |region| lesions.mark(ws, region))
-                    />
-                </details>
-                <LesionPanel ws lesions photo=lesion_photo />
                 {chips("laterality", "Laterality", LATERALITIES)}
                 {chips("view", "View", VIEWS)}
                 {chips("image_type", "Image type", IMAGE_TYPES)}
@@ -193,6 +180,21 @@ fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
                         {move || format!("Apply to selected ({})", ws.ticked.get().len())}
                     </button>
                 </div>
+                // The map and the lesions come after the tags, so every tag control and "Apply"
+                // stay on screen at 1366×768; the map sets the site and side in one step.
+                <details class="field map-field" open>
+                    <summary>"Body map: tap a region to set the site and side"</summary>
+                    <BodyMap
+                        site=map_site
+                        side=map_side
+                        on_pick=on_map
+                        disabled=Signal::derive(move || !editable())
+                        markers=lesions.markers()
+                        marking=lesions.marking
+                        on_mark=Callback::new(move |region| lesions.mark(ws, region))
+                    />
+                </details>
+                <LesionPanel ws lesions photo=lesion_photo />
             </fieldset>
         </form>
     }
