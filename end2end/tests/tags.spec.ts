@@ -105,3 +105,28 @@ test('the tag panel shows each photo its own saved tags, by click and by arrow k
     await expectPanel(page, want);
   }
 });
+
+test('ticking photos for "Apply to selected": Space on a photo or its mark, never a control nested in the photo', async ({ page, request }) => {
+  await openWidget(page, request, 'ZZZ0032');
+  const img = Buffer.from(await jpegBase64(page, 400, 300), 'base64');
+  await addFiles(page, [0, 1, 2].map((i) => ({ name: `t${i}.jpg`, buffer: img })));
+  await expect(thumbs(page)).toHaveCount(3, { timeout: 20_000 });
+  await expect(thumbs(page).first().locator('input, button, a, select, textarea')).toHaveCount(0);
+  await thumbs(page).nth(0).click();
+  await page.keyboard.press('Space');
+  await expect(thumbs(page).nth(0)).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Space');
+  await expect(thumbs(page).nth(2)).toHaveAttribute('aria-checked', 'true');
+  await expect(thumbs(page).nth(1)).toHaveAttribute('aria-checked', 'false');
+  const apply = page.getByRole('button', { name: 'Apply to selected (2)' });
+  await expect(apply).toBeEnabled();
+  // The mark toggles too (and does not change the current photo).
+  await thumbs(page).nth(2).locator('.tick').click();
+  await expect(thumbs(page).nth(2)).toHaveAttribute('aria-checked', 'false');
+  await expect(page.getByRole('button', { name: 'Apply to selected (1)' })).toBeEnabled();
+  await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
+  await page.getByRole('button', { name: 'Apply to selected (1)' }).click();
+  await expect(thumbs(page).filter({ hasText: 'Ready' })).toHaveCount(2);
+});

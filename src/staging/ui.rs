@@ -70,6 +70,12 @@ pub fn Strip(ws: Workspace) -> impl IntoView {
             ws.step(-1);
             focus_current();
         }
+        " " => {
+            if let Some(id) = ws.current.get_untracked() {
+                e.prevent_default();
+                toggle_tick(ws, id);
+            }
+        }
         "Delete" | "Backspace" => {
             if let Some(id) = ws.current.get_untracked() {
                 let removable = ws
@@ -93,7 +99,10 @@ pub fn Strip(ws: Workspace) -> impl IntoView {
                 when=has_photos
                 fallback=|| view! { <p class="empty">"No photos yet. Add photos, drop them here, or paste."</p> }
             >
-                <ul role="listbox" aria-label="Photos for this patient" class="thumbs" on:keydown=on_key>
+                <p id="strip-keys" class="visually-hidden">
+                    "Arrow keys move between photos. Space ticks a photo for Apply to selected. Delete removes it."
+                </p>
+                <ul role="listbox" aria-label="Photos for this patient" aria-describedby="strip-keys" class="thumbs" on:keydown=on_key>
                     <For
                         each=items
                         key=|(i, p)| (*i, p.clone())
@@ -120,29 +129,26 @@ pub fn Strip(ws: Workspace) -> impl IntoView {
                                     class="thumb"
                                     data-photo-id=id.clone()
                                     aria-selected=move || selected.get().to_string()
+                                    aria-checked={let t = ticked.clone(); move || t().to_string()}
                                     aria-label=label.clone()
                                     tabindex=move || if selected.get() { "0" } else { "-1" }
                                     on:click=move |_| ws.current.set(Some(click_id.clone()))
                                 >
                                     <img src=p.image_url.clone() alt="" loading="lazy" />
                                     <span class=badge_class>{badge_text}</span>
-                                    <label class="tick" on:click=|e| e.stop_propagation()>
-                                        <input
-                                            type="checkbox"
-                                            aria-label=format!("Select photo {}", i + 1)
-                                            prop:checked=ticked
-                                            on:change=move |_| {
-                                                let id = tick_id.clone();
-                                                ws.ticked.update(|t| {
-                                                    if let Some(at) = t.iter().position(|x| *x == id) {
-                                                        t.remove(at);
-                                                    } else {
-                                                        t.push(id);
-                                                    }
-                                                });
-                                            }
-                                        />
-                                    </label>
+                                    // Ticked for "Apply to selected": the option's own state (aria-checked),
+                                    // toggled by this mark or by Space — no control nested in the option.
+                                    <span
+                                        class="tick"
+                                        class:on=ticked.clone()
+                                        aria-hidden="true"
+                                        on:click=move |e| {
+                                            e.stop_propagation();
+                                            toggle_tick(ws, tick_id.clone());
+                                        }
+                                    >
+                                        {let t = ticked.clone(); move || if t() { "✓" } else { "" }}
+                                    </span>
                                 </li>
                             }
                         }
@@ -151,6 +157,17 @@ pub fn Strip(ws: Workspace) -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// Ticks a photo for "Apply to selected", or unticks it.
+fn toggle_tick(ws: Workspace, id: String) {
+    ws.ticked.update(|t| {
+        if let Some(at) = t.iter().position(|x| *x == id) {
+            t.remove(at);
+        } else {
+            t.push(id);
+        }
+    });
 }
 
 fn focus_current() {
