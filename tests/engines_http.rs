@@ -16,32 +16,9 @@ const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko
 
 /// A launch through `/launch` by a browser sending `user_agent`: the session id and its cookie.
 async fn launch_as(srv: &Running, user_agent: Option<&str>) -> (String, String) {
-    let sim = srv.state.simulator.clone().unwrap();
-    let patient = sim.patients(UAT)[0].id.clone();
-    let gp = sim.practitioners(UAT)[0].id.clone();
-    let pair = sim.mint_launch(UAT, Some(&patient), &gp);
-    let mut req = app::http().get(app::url(
-        srv,
-        &format!("/launch?context={}&signature={}", pair.context, pair.signature),
-    ));
-    if let Some(ua) = user_agent {
-        req = req.header("user-agent", ua);
-    }
-    let res = req.send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    let sid = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/w/")
-        .to_string();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (sid, cookie)
+    let nhi = srv.state.simulator.clone().unwrap().patients(UAT)[0].nhi.clone();
+    let d = app::launch_with_agent(srv, &nhi, UAT, user_agent).await;
+    (d.sid, d.cookie)
 }
 
 /// The hydrated page's beacon, as the browser's server-function call sends it.

@@ -1,6 +1,7 @@
 // Browser-side preparation of a 12 MP phone photo (4032×3024, EXIF orientation 6, GPS) in
 // headless Chromium: our WASM path vs the browser-image-compression npm package, same run.
 import { test } from '@playwright/test';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jpegBase64, withExif } from '../support/images';
 
@@ -11,10 +12,13 @@ test('prepare a 12 MP photo', async ({ page }) => {
   await page.getByRole('button', { name: 'How do I open a patient?' }).isEnabled();
   const src = withExif(Buffer.from(await jpegBase64(page, 4032, 3024, 0.92), 'base64'), 6);
   await page.addScriptTag({ path: path.join(__dirname, '..', 'node_modules', 'browser-image-compression', 'dist', 'browser-image-compression.js') });
-  const result = await page.evaluate(async ([b64, runs]) => {
+  // The bundle's script, by its name in this build (content-hashed in a release build).
+  const pkg = path.join(__dirname, '..', '..', 'target', 'site', 'pkg');
+  const script = '/pkg/' + fs.readdirSync(pkg).find((n) => /^clinical_images(\.[0-9a-f]+)?\.js$/.test(n));
+  const result = await page.evaluate(async ([b64, runs, script]) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const file = new File([bytes], 'IMG_0001.jpg', { type: 'image/jpeg', lastModified: Date.now() });
-    const mod: any = await import('/pkg/clinical_images.js');
+    const mod: any = await import(script);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ours: number[] = []; let oursOut: any = null;
     for (let i = 0; i < runs; i++) {
@@ -35,7 +39,7 @@ test('prepare a 12 MP photo', async ({ page }) => {
       ours: { median: median(ours), min: Math.min(...ours), bytes: oursOut.blob.size, dims: [oursOut.width, oursOut.height], quality: oursOut.quality, exif: await exif(oursOut.blob) },
       bic: { median: median(bic), min: Math.min(...bic), bytes: bicOut!.size, dims: await dims(bicOut!), exif: await exif(bicOut!) },
     };
-  }, [src.toString('base64'), RUNS] as [string, number]);
+  }, [src.toString('base64'), RUNS, script] as [string, number, string]);
   const line = (name: string, r: any) =>
     `  ${name.padEnd(28)} median ${r.median.toFixed(0).padStart(5)} ms  min ${r.min.toFixed(0).padStart(5)} ms  ` +
     `${(r.bytes / 1024).toFixed(0)} KB  ${r.dims[0]}×${r.dims[1]}  EXIF ${r.exif ? 'kept' : 'gone'}` + (r.quality ? `  q${r.quality}` : '');

@@ -78,6 +78,11 @@ pub async fn launch(app: &Running, nhi: &str, facility: &str) -> Desktop {
 
 /// Launches the widget for a seeded patient through the real `/launch` path.
 pub async fn launch_without_consent(app: &Running, nhi: &str, facility: &str) -> Desktop {
+    launch_with_agent(app, nhi, facility, None).await
+}
+
+/// As `launch_without_consent`, by a browser sending `user_agent` (when given).
+pub async fn launch_with_agent(app: &Running, nhi: &str, facility: &str, user_agent: Option<&str>) -> Desktop {
     let sim = app.state.simulator.clone().expect("simulator mode");
     let patient = sim
         .patients(facility)
@@ -86,14 +91,14 @@ pub async fn launch_without_consent(app: &Running, nhi: &str, facility: &str) ->
         .expect("seeded patient");
     let gp = sim.practitioners(facility)[0].id.clone();
     let pair = sim.mint_launch(facility, Some(&patient.id), &gp);
-    let res = http()
-        .get(url(
-            app,
-            &format!("/launch?context={}&signature={}", pair.context, pair.signature),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let mut req = http().get(url(
+        app,
+        &format!("/launch?context={}&signature={}", pair.context, pair.signature),
+    ));
+    if let Some(ua) = user_agent {
+        req = req.header("user-agent", ua);
+    }
+    let res = req.send().await.unwrap();
     assert_eq!(res.status(), 303, "launch redirects");
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let cookie = res.headers()["set-cookie"]
