@@ -67,27 +67,38 @@ test('launch → 5 photos committed, simulator at 150 ms', async ({ browser }) =
   );
   await maker.close();
   const times: number[] = [];
+  const phases: Record<string, number[]> = {};
+  const phase = (name: string, since: number) => (phases[name] ??= []).push(Date.now() - since);
   for (let i = 0; i <= RUNS; i++) {
     const context = await browser.newContext({ baseURL: SLOW_URL });
     const page = await context.newPage();
     const l = await launchFor(slow, 'ZZZ0024');
     const start = Date.now();
+    let t = start;
     await page.goto(l.url);
     await recordConsent(page);
+    if (i > 0) phase('open + consent', t);
+    t = Date.now();
     await addFiles(page, files);
     await expect(thumbs(page)).toHaveCount(5, { timeout: 60_000 });
+    if (i > 0) phase('add 5 (prepare + upload)', t);
+    t = Date.now();
     await thumbs(page).nth(0).click();
     await tagCurrent(page, 'Forearm', 'Left', 'Lesion');
     await page.getByRole('button', { name: 'Apply these tags to all photos' }).click();
     await expect(thumbs(page).filter({ hasText: 'Ready' })).toHaveCount(5);
+    if (i > 0) phase('tag all', t);
+    t = Date.now();
     const dialog = await commitAll(page, 5);
     await dialog.getByRole('button', { name: 'Commit' }).click();
     await expect(thumbs(page).filter({ hasText: 'Saved to Medtech' })).toHaveCount(5, { timeout: 60_000 });
+    if (i > 0) phase('commit 5', t);
     if (i > 0) times.push(Date.now() - start);
     await context.close();
   }
   console.log(`launch → 5 photos committed (consent, add, tag all, commit), ALEX at 150 ms, release build:\n` +
-    `  median ${median(times)} ms  (runs: ${times.join(', ')})`);
+    `  median ${median(times)} ms  (runs: ${times.join(', ')})\n` +
+    Object.entries(phases).map(([k, v]) => `    ${k.padEnd(26)} median ${median(v)} ms`).join('\n'));
   await slow.dispose();
 });
 

@@ -66,8 +66,40 @@ fn still_to_go(ws: &Workspace, ids: &[String], resend_unknown: bool) -> Vec<Stri
     })
 }
 
+/// Media sent at once: each is its own request (per-photo progress), a few in flight so the
+/// round trips to the practice overlap.
+const MEDIA_AT_ONCE: usize = 3;
+
+/// Sends the Media of `ids`, [`MEDIA_AT_ONCE`] at a time, each photo's badge following its own.
+async fn send_media(
+    ws: Workspace,
+    ids: Vec<String>,
+    targets: Targets,
+    progress: RwSignal<Option<String>>,
+    resend_unknown: bool,
+) {
+    use futures::StreamExt;
+    let total = ids.len();
+    let done = std::cell::Cell::new(0usize);
+    progress.set(Some(format!("Sending {total} photo{}…", if total == 1 { "" } else { "s" })));
+    futures::stream::iter(ids)
+        .for_each_concurrent(MEDIA_AT_ONCE, |id| {
+            let done = &done;
+            async move {
+                mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
+                match commit_photo(ws.sid(), id.clone(), resend_unknown, Some(targets)).await {
+                    Ok(view) => ws.upsert(vec![view]),
+                    Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
+                }
+                done.set(done.get() + 1);
+                progress.set(Some(format!("Sent {} of {total}…", done.get())));
+            }
+        })
+        .await;
+}
+
 /// Sends each group to its targets: one request per batch for each kind of Inbox-Scan document,
-/// then the Media one photo at a time.
+/// then the Media, a few at a time.
 pub fn send(ws: Workspace, groups: Vec<(Targets, Vec<String>)>, progress: RwSignal<Option<String>>, resend_unknown: bool) {
     if groups.iter().all(|(_, ids)| ids.is_empty()) {
         return;
@@ -77,15 +109,7 @@ pub fn send(ws: Workspace, groups: Vec<(Targets, Vec<String>)>, progress: RwSign
             for part in targets.iter() {
                 let ids = still_to_go(&ws, &all, resend_unknown);
                 if part == CommitTarget::Media {
-                    let total = ids.len();
-                    for (n, id) in ids.into_iter().enumerate() {
-                        progress.set(Some(format!("Sending photo {} of {total}…", n + 1)));
-                        mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
-                        match commit_photo(ws.sid(), id.clone(), resend_unknown, Some(targets)).await {
-                            Ok(view) => ws.upsert(vec![view]),
-                            Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
-                        }
-                    }
+                    send_media(ws, ids, targets, progress, resend_unknown).await;
                     continue;
                 }
                 for batch in ids.chunks(SCAN_BATCH) {
