@@ -166,9 +166,14 @@ impl PartState {
 
     /// From its column; anything else is a corrupt row.
     pub fn parse(s: &str) -> Option<Self> {
-        [PartState::Sending, PartState::Sent, PartState::Failed, PartState::Unknown]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            PartState::Sending,
+            PartState::Sent,
+            PartState::Failed,
+            PartState::Unknown,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 

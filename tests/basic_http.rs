@@ -16,7 +16,12 @@ fn base(d: &Desktop) -> String {
 }
 
 /// A same-origin browser form post; answers the status, the `Location` and the notice cookie.
-async fn post_form(srv: &clinical_images::server::Running, d: &Desktop, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+async fn post_form(
+    srv: &clinical_images::server::Running,
+    d: &Desktop,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
     let res = app::http()
         .post(app::url(srv, path))
         .header("cookie", &d.cookie)
@@ -38,7 +43,12 @@ fn answer(res: reqwest::Response) -> (u16, String, String) {
     (res.status().as_u16(), header("location"), header("set-cookie"))
 }
 
-async fn add_photos(srv: &clinical_images::server::Running, d: &Desktop, form_key: &str, photos: Vec<Vec<u8>>) -> (u16, String, String) {
+async fn add_photos(
+    srv: &clinical_images::server::Running,
+    d: &Desktop,
+    form_key: &str,
+    photos: Vec<Vec<u8>>,
+) -> (u16, String, String) {
     let mut form = reqwest::multipart::Form::new().text("form_key", form_key.to_string());
     for (i, p) in photos.into_iter().enumerate() {
         form = form.part(
@@ -70,7 +80,11 @@ async fn page(srv: &clinical_images::server::Running, d: &Desktop, notice: &str)
         .await
         .unwrap();
     let status = res.status().as_u16();
-    assert_eq!(res.headers()["cache-control"], "no-store", "patient data is never cached");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "no-store",
+        "patient data is never cached"
+    );
     (status, res.text().await.unwrap())
 }
 
@@ -92,7 +106,12 @@ async fn the_core_flow_works_as_plain_forms_and_redirects() {
     // The page is whole HTML with the patient's identity, and no script at all.
     let (status, html) = page(&srv, &d, "").await;
     assert_eq!(status, 200);
-    for words in ["Testpatient", "ZZZ0016", "How did the patient consent?", "no photo editor"] {
+    for words in [
+        "Testpatient",
+        "ZZZ0016",
+        "How did the patient consent?",
+        "no photo editor",
+    ] {
         assert!(html.contains(words), "{words}: {html}");
     }
     assert!(!html.contains("<script"), "{html}");
@@ -119,7 +138,13 @@ async fn the_core_flow_works_as_plain_forms_and_redirects() {
     let ids = photo_ids(&srv, &d).await;
     assert_eq!(ids.len(), 3, "the same form twice stages each photo once");
     // A file that is not a photo is named and refused; the others still go in.
-    let (_, _, notice) = add_photos(&srv, &d, &uuid::Uuid::new_v4().to_string(), vec![b"not a photo".to_vec(), app::jpeg(200, 200)]).await;
+    let (_, _, notice) = add_photos(
+        &srv,
+        &d,
+        &uuid::Uuid::new_v4().to_string(),
+        vec![b"not a photo".to_vec(), app::jpeg(200, 200)],
+    )
+    .await;
     let (_, html) = page(&srv, &d, &notice).await;
     assert!(html.contains("1 photo added; not added: p0.jpg"), "{html}");
     let ids = photo_ids(&srv, &d).await;
@@ -142,8 +167,19 @@ async fn the_core_flow_works_as_plain_forms_and_redirects() {
         assert!(page(&srv, &d, &notice).await.1.contains("Tags saved."));
     }
     // A code that is not offered is refused in words.
-    let (_, _, notice) = post_form(&srv, &d, &format!("{}/photos/{}/tags", base(&d), ids[0]), &[("body_site", "123")]).await;
-    assert!(page(&srv, &d, &notice).await.1.contains("That body site is not one of the offered choices."));
+    let (_, _, notice) = post_form(
+        &srv,
+        &d,
+        &format!("{}/photos/{}/tags", base(&d), ids[0]),
+        &[("body_site", "123")],
+    )
+    .await;
+    assert!(
+        page(&srv, &d, &notice)
+            .await
+            .1
+            .contains("That body site is not one of the offered choices.")
+    );
 
     // Commit to Media and the PDF at once: one Media per photo, one PDF.
     let (status, _, notice) = post_form(
@@ -163,7 +199,12 @@ async fn the_core_flow_works_as_plain_forms_and_redirects() {
     assert_eq!(created.len(), 5, "and one PDF");
     for m in &media {
         assert_eq!(m.resource["subject"]["reference"], format!("Patient/{}", d.patient_id));
-        assert!(m.resource["content"]["title"].as_str().unwrap().starts_with("Left forearm — lesion — "));
+        assert!(
+            m.resource["content"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Left forearm — lesion — ")
+        );
     }
     // Committing again sends nothing.
     post_form(&srv, &d, &format!("{}/commit", base(&d)), &[("targets", "media")]).await;
@@ -188,9 +229,18 @@ async fn the_basic_forms_keep_every_rule_of_the_widget() {
             patient_id: d.patient_id.clone(),
         }
     };
-    let (status, _, _) = add_photos(&srv, &stranger, &uuid::Uuid::new_v4().to_string(), vec![app::jpeg(100, 100)]).await;
+    let (status, _, _) = add_photos(
+        &srv,
+        &stranger,
+        &uuid::Uuid::new_v4().to_string(),
+        vec![app::jpeg(100, 100)],
+    )
+    .await;
     assert_eq!(status, 303, "answered as a form");
-    assert!(photo_ids(&srv, &d).await.is_empty(), "nothing staged into a session that is not this browser's");
+    assert!(
+        photo_ids(&srv, &d).await.is_empty(),
+        "nothing staged into a session that is not this browser's"
+    );
 
     // A cross-site form post is refused before it reaches the form.
     let res = app::http()
@@ -211,12 +261,18 @@ async fn the_basic_forms_keep_every_rule_of_the_widget() {
         .send()
         .await
         .unwrap();
-    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/"));
+    assert_eq!(
+        (res.status().as_u16(), res.headers()["location"].to_str().unwrap()),
+        (303, "/")
+    );
 
     // More than the form's limit of photos: the first twenty go in, the rest are named.
     let many: Vec<Vec<u8>> = (0..21).map(|i| app::jpeg(64 + i, 64)).collect();
     let (_, _, notice) = add_photos(&srv, &d, &uuid::Uuid::new_v4().to_string(), many).await;
     let (_, html) = page(&srv, &d, &notice).await;
-    assert!(html.contains("20 photos added; not added: only 20 photos can be added at once."), "{html}");
+    assert!(
+        html.contains("20 photos added; not added: only 20 photos can be added at once."),
+        "{html}"
+    );
     srv.stop().await;
 }

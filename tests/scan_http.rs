@@ -294,7 +294,10 @@ async fn a_document_interrupted_by_a_restart_waits_for_the_gp_then_is_resent_as_
         .await
         .unwrap();
     photos
-        .fix_target(&locked, clinical_images::model::Targets::one(clinical_images::model::CommitTarget::ScanPdf))
+        .fix_target(
+            &locked,
+            clinical_images::model::Targets::one(clinical_images::model::CommitTarget::ScanPdf),
+        )
         .await
         .unwrap();
     let doc_id = uuid::Uuid::new_v4().to_string();

@@ -61,7 +61,10 @@ async fn all_three_targets_give_one_of_each_per_photo_and_a_retry_sends_only_wha
     let (status, v) = app::commit_part(&srv, &d, "photos/commit-scan", &ids, false, Some(ALL)).await;
     assert_eq!(status, 200, "{v}");
     assert!(
-        v.as_array().unwrap().iter().all(|p| p["state"] == "staged" && p["target"] == ALL),
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "staged" && p["target"] == ALL),
         "{v}"
     );
     // The TIFFs: the first one's POST fails (503, and each of the gateway's 3 retries).
@@ -72,7 +75,12 @@ async fn all_three_targets_give_one_of_each_per_photo_and_a_retry_sends_only_wha
     });
     let (status, v) = app::commit_part(&srv, &d, "photos/commit-tiff", &ids, false, Some(ALL)).await;
     assert_eq!(status, 200, "{v}");
-    let failed: Vec<&Value> = v.as_array().unwrap().iter().filter(|p| p["state"] == "failed").collect();
+    let failed: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["state"] == "failed")
+        .collect();
     assert_eq!(failed.len(), 1, "{v}");
     let tiff_failed = failed[0]["id"].as_str().unwrap().to_string();
     assert!(failed[0]["failure"].as_str().unwrap().contains("TIFF"), "{v}");
@@ -94,9 +102,17 @@ async fn all_three_targets_give_one_of_each_per_photo_and_a_retry_sends_only_wha
     let views = commit_all(&srv, &d, std::slice::from_ref(&tiff_failed), false).await;
     assert_eq!(views[0]["state"], "committed", "{}", views[0]);
     let (media, pdfs, tiffs) = stored(&srv);
-    assert_eq!((media.len(), pdfs.len(), tiffs.len()), (3, 1, 3), "one of each per photo, one PDF");
+    assert_eq!(
+        (media.len(), pdfs.len(), tiffs.len()),
+        (3, 1, 3),
+        "one of each per photo, one PDF"
+    );
     for id in &ids {
-        assert_eq!(media.iter().filter(|m| identifier(m) == *id).count(), 1, "one Media for {id}");
+        assert_eq!(
+            media.iter().filter(|m| identifier(m) == *id).count(),
+            1,
+            "one Media for {id}"
+        );
     }
     let tiff_ids: std::collections::BTreeSet<String> = tiffs.iter().map(identifier).collect();
     assert_eq!(tiff_ids.len(), 3, "three distinct TIFF documents");
@@ -193,7 +209,10 @@ async fn a_confirmed_media_leaves_only_the_missing_document_to_go() {
         count: 1,
     });
     let (_, v) = app::commit_media(&srv, &d, id, false, media_and_tiff).await;
-    assert_eq!(v["failure_kind"], "outcome_unknown", "the unknown Media is what the GP must see: {v}");
+    assert_eq!(
+        v["failure_kind"], "outcome_unknown",
+        "the unknown Media is what the GP must see: {v}"
+    );
 
     // The GP finds it in Medtech: the Media is settled, the TIFF is still to go.
     let (status, v) = app::call(&srv, &d, "photos/confirm-in-medtech", &[("sid", &d.sid), ("id", id)]).await;
@@ -226,7 +245,11 @@ async fn a_photo_goes_only_where_its_first_attempt_went() {
         count: 1,
     });
     let (_, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
-    assert_eq!((v[0]["state"].as_str(), v[0]["target"].as_str()), (Some("failed"), Some("scan_pdf")), "{v}");
+    assert_eq!(
+        (v[0]["state"].as_str(), v[0]["target"].as_str()),
+        (Some("failed"), Some("scan_pdf")),
+        "{v}"
+    );
     // Asked for a Media or a TIFF now, it refuses in words and sends nothing.
     let (status, v) = app::commit_media(&srv, &d, &ids[0], false, "media").await;
     assert_eq!(status, 409, "{v}");

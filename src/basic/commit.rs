@@ -52,17 +52,27 @@ pub async fn send(
                 CommitTarget::Media => {
                     let mut r = Ok(());
                     for id in &go {
-                        if let Err(e) = committer.commit_photo(sid, headers, id, resend_unknown, Some(targets)).await {
+                        if let Err(e) = committer
+                            .commit_photo(sid, headers, id, resend_unknown, Some(targets))
+                            .await
+                        {
                             r = Err(e);
                         }
                     }
                     r
                 }
                 CommitTarget::ScanPdf | CommitTarget::ScanTiff => {
-                    let kind = if part == CommitTarget::ScanPdf { DocKind::Pdf } else { DocKind::Tiff };
+                    let kind = if part == CommitTarget::ScanPdf {
+                        DocKind::Pdf
+                    } else {
+                        DocKind::Tiff
+                    };
                     let mut r = Ok(());
                     for batch in go.chunks(SCAN_BATCH) {
-                        if let Err(e) = committer.commit_scan(sid, headers, batch, resend_unknown, kind, Some(targets)).await {
+                        if let Err(e) = committer
+                            .commit_scan(sid, headers, batch, resend_unknown, kind, Some(targets))
+                            .await
+                        {
                             r = Err(e);
                         }
                     }
@@ -80,7 +90,10 @@ pub async fn send(
     let failed = mine.len() - saved;
     match (failed, refusal) {
         (0, _) => Ok(format!("{saved} photo{} saved to Medtech.", plural(saved))),
-        (_, Some(e)) => Err(AppError::new(e.kind, format!("{saved} saved; {failed} not saved: {}", e.message))),
+        (_, Some(e)) => Err(AppError::new(
+            e.kind,
+            format!("{saved} saved; {failed} not saved: {}", e.message),
+        )),
         (_, None) => Err(AppError::invalid(format!(
             "{saved} saved; {failed} not saved — each photo below says why."
         ))),

@@ -43,7 +43,6 @@ pub fn render(p: BasicPage) -> String {
     )
 }
 
-
 fn body(p: BasicPage) -> impl IntoView {
     let base = format!("/w/{}/basic", p.sid);
     let needs_consent = p.session.limits.consent_required && p.session.consent.is_none();
@@ -51,11 +50,7 @@ fn body(p: BasicPage) -> impl IntoView {
         .into_iter()
         .filter(|t| p.session.limits.commit_targets.contains(t))
         .collect();
-    let sendable = p
-        .photos
-        .iter()
-        .filter(|v| v.missing.is_empty() && sendable(v))
-        .count();
+    let sendable = p.photos.iter().filter(|v| v.missing.is_empty() && sendable(v)).count();
     let unknown: Vec<PhotoView> = p
         .photos
         .iter()
@@ -174,7 +169,13 @@ fn photo(base: String, n: usize, v: PhotoView) -> impl IntoView {
     }
 }
 
-fn select(name: &'static str, label: &'static str, list: &'static [Code], current: Option<String>, id: String) -> impl IntoView {
+fn select(
+    name: &'static str,
+    label: &'static str,
+    list: &'static [Code],
+    current: Option<String>,
+    id: String,
+) -> impl IntoView {
     let field = format!("{name}-{id}");
     view! {
         <label for=field.clone()>{label}</label>

@@ -47,7 +47,10 @@ where
     Router::new()
         .route("/w/{sid}/basic", get(page))
         .route("/w/{sid}/basic/consent", post(consent))
-        .route("/w/{sid}/basic/photos", post(add).layer(DefaultBodyLimit::max(body_limit)))
+        .route(
+            "/w/{sid}/basic/photos",
+            post(add).layer(DefaultBodyLimit::max(body_limit)),
+        )
         .route("/w/{sid}/basic/photos/{id}/tags", post(tags))
         .route("/w/{sid}/basic/commit", post(commit))
         .route("/w/{sid}/basic/photos/{id}/resend", post(resend))
@@ -65,9 +68,12 @@ fn back(sid: &str, client: &Client, outcome: Result<String, AppError>) -> Respon
         Err(e) => format!("1{}", e.message),
     };
     let value: String = value.chars().take(600).collect();
-    let cookie = embeddable(Cookie::build((FLASH, value)).path(format!("/w/{sid}/basic")), client.https)
-        .max_age(cookie::time::Duration::seconds(120))
-        .build();
+    let cookie = embeddable(
+        Cookie::build((FLASH, value)).path(format!("/w/{sid}/basic")),
+        client.https,
+    )
+    .max_age(cookie::time::Duration::seconds(120))
+    .build();
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/w/{sid}/basic"))]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -210,7 +216,12 @@ async fn stage_all(
                     refused.push(format!("only {MAX_FILES} photos can be added at once"));
                     break;
                 }
-                let name = field.file_name().unwrap_or("a photo").chars().take(80).collect::<String>();
+                let name = field
+                    .file_name()
+                    .unwrap_or("a photo")
+                    .chars()
+                    .take(80)
+                    .collect::<String>();
                 let _pass = photos.uploads.enter(&session.id, cap).await?;
                 let mut buf = Vec::new();
                 let mut too_large = false;
@@ -254,7 +265,10 @@ async fn stage_all(
     }
     match (staged, refused.is_empty()) {
         (0, true) => Err(AppError::invalid("Choose one or more photos to add.")),
-        (_, true) => Ok(format!("{staged} photo{} added. Tag each one, then commit.", plural(staged))),
+        (_, true) => Ok(format!(
+            "{staged} photo{} added. Tag each one, then commit.",
+            plural(staged)
+        )),
         (_, false) => Err(AppError::invalid(format!(
             "{staged} photo{} added; not added: {}.",
             plural(staged),
@@ -324,7 +338,17 @@ async fn resend(
 ) -> Response {
     let outcome = async {
         let list = photos.list(&sid, &headers).await?;
-        send(&photos, &committer, &sid, &headers, &list, &[id], Targets::one(CommitTarget::Media), true).await
+        send(
+            &photos,
+            &committer,
+            &sid,
+            &headers,
+            &list,
+            &[id],
+            Targets::one(CommitTarget::Media),
+            true,
+        )
+        .await
     }
     .await;
     back(&sid, &client, outcome)

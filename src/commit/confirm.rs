@@ -65,8 +65,7 @@ pub async fn confirm_in_medtech(
     // Its Media is unknown when recorded so — or, on a record older than per-part states, when
     // no document explains the unknown outcome.
     let media_unknown = targets.media
-        && (record.media_state == Some(PartState::Unknown)
-            || docs.is_empty() && record.media_state.is_none());
+        && (record.media_state == Some(PartState::Unknown) || docs.is_empty() && record.media_state.is_none());
     if docs.is_empty() && !media_unknown {
         return Err(conflict(
             "Nothing of this photo is waiting for Medtech's confirmation: send it again instead.",
@@ -81,12 +80,26 @@ pub async fn confirm_in_medtech(
             .map_err(store_error)?;
         let detail = format!("scan_{} document {}", doc.kind.as_str(), doc.id);
         for photo in &doc.photo_ids {
-            confirm_part(state, session, &get(photo.clone()).await?, doc.kind.target(), detail.clone()).await?;
+            confirm_part(
+                state,
+                session,
+                &get(photo.clone()).await?,
+                doc.kind.target(),
+                detail.clone(),
+            )
+            .await?;
             touched.insert(photo.clone());
         }
     }
     if media_unknown {
-        confirm_part(state, session, &get(id.to_string()).await?, CommitTarget::Media, "media".into()).await?;
+        confirm_part(
+            state,
+            session,
+            &get(id.to_string()).await?,
+            CommitTarget::Media,
+            "media".into(),
+        )
+        .await?;
         touched.insert(id.to_string());
     }
     let mut out = Vec::new();

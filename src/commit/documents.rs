@@ -285,13 +285,21 @@ impl PhotoStore {
 
     /// The state of each part of a photo's commit — its Media and its documents — as recorded
     /// now (`None`: not sent yet).
-    pub async fn parts(&self, r: &PhotoRecord, targets: Targets) -> Result<Vec<(CommitTarget, Option<DocState>)>, StoreError> {
+    pub async fn parts(
+        &self,
+        r: &PhotoRecord,
+        targets: Targets,
+    ) -> Result<Vec<(CommitTarget, Option<DocState>)>, StoreError> {
         let mut out = Vec::new();
         for target in targets.iter() {
             let state = match target {
                 CommitTarget::Media => r.media_state,
                 CommitTarget::ScanPdf | CommitTarget::ScanTiff => {
-                    let kind = if target == CommitTarget::ScanPdf { DocKind::Pdf } else { DocKind::Tiff };
+                    let kind = if target == CommitTarget::ScanPdf {
+                        DocKind::Pdf
+                    } else {
+                        DocKind::Tiff
+                    };
                     match kind.doc_of(r) {
                         Some(doc) => self.scan_doc(&r.session_id, doc).await?.map(|d| d.state),
                         None => None,

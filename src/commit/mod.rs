@@ -12,9 +12,9 @@ pub mod documents;
 #[cfg(feature = "ssr")]
 pub mod jpeg_tiff;
 #[cfg(feature = "ssr")]
-pub mod pdf;
-#[cfg(feature = "ssr")]
 pub mod parts;
+#[cfg(feature = "ssr")]
+pub mod pdf;
 #[cfg(feature = "ssr")]
 pub mod plan;
 #[cfg(feature = "ssr")]
@@ -23,11 +23,11 @@ pub mod printed;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod scan;
+pub mod send;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod service;
-pub mod send;
 #[cfg(feature = "ssr")]
 pub mod task;
 pub mod task_model;

@@ -84,7 +84,10 @@ pub fn settle(
         let (kind, words) = previous.filter(|(kind, _)| kind != OUTCOME_UNKNOWN).unwrap_or_else(|| {
             (
                 "failed".into(),
-                format!("{} did not reach Medtech. Retry to send only what is missing.", capitalised(t.words())),
+                format!(
+                    "{} did not reach Medtech. Retry to send only what is missing.",
+                    capitalised(t.words())
+                ),
             )
         });
         return failed(&kind, words);

@@ -19,7 +19,14 @@ fn a_photo_is_committed_only_when_every_part_is_in_medtech() {
     );
     for other in [None, Some(PartState::Sending)] {
         let s = settle(Media, &ok(), &[(ScanPdf, Some(Sent)), (ScanTiff, other)], None);
-        assert_eq!(s, Settled { state: PhotoState::Staged, failure: None }, "the TIFF is still to go");
+        assert_eq!(
+            s,
+            Settled {
+                state: PhotoState::Staged,
+                failure: None
+            },
+            "the TIFF is still to go"
+        );
     }
 }
 
@@ -50,7 +57,12 @@ fn a_failed_part_names_itself_and_a_later_success_does_not_hide_it() {
     assert_eq!(s.state, PhotoState::Failed);
     assert_eq!(s.failure, previous);
     // An unknown earlier failure is never carried onto a part that definitely failed.
-    let s = settle(Media, &ok(), &[(ScanPdf, Some(Failed))], Some((OUTCOME_UNKNOWN.into(), "?".into())));
+    let s = settle(
+        Media,
+        &ok(),
+        &[(ScanPdf, Some(Failed))],
+        Some((OUTCOME_UNKNOWN.into(), "?".into())),
+    );
     assert_eq!(s.failure.unwrap().0, "failed");
 }
 

@@ -240,13 +240,14 @@ async fn render(
     };
     let max = state.settings.scan_max_bytes as usize;
     let ids: Vec<String> = photos.iter().map(|r| r.id.clone()).collect();
-    let rendered = tokio::task::spawn_blocking(move || pdf::render_report(&header, cover.as_ref(), &items, layout, max))
-        .await
-        .map_err(|_| AppError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "scan PDF could not be made");
-            AppError::new(ErrorKind::Internal, "The PDF could not be made from these photos.")
-        })?;
+    let rendered =
+        tokio::task::spawn_blocking(move || pdf::render_report(&header, cover.as_ref(), &items, layout, max))
+            .await
+            .map_err(|_| AppError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "scan PDF could not be made");
+                AppError::new(ErrorKind::Internal, "The PDF could not be made from these photos.")
+            })?;
     Ok(rendered
         .into_iter()
         .map(|doc| NewDoc {
@@ -312,7 +313,10 @@ async fn post(
         }
         Err(_) => Err(("storage".into(), "The document's file could not be read.".into())),
     };
-    super::service::count_commit(doc.kind.target().as_str(), outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()));
+    super::service::count_commit(
+        doc.kind.target().as_str(),
+        outcome.as_ref().map(|_| ()).map_err(|(kind, _)| kind.as_str()),
+    );
     match &outcome {
         Ok(created) => {
             tracing::info!(document = %doc.id, alex_id = %created.id, correlation_id = %created.correlation_id,

@@ -81,7 +81,10 @@ async fn send_media(
     use futures::StreamExt;
     let total = ids.len();
     let done = std::cell::Cell::new(0usize);
-    progress.set(Some(format!("Sending {total} photo{}…", if total == 1 { "" } else { "s" })));
+    progress.set(Some(format!(
+        "Sending {total} photo{}…",
+        if total == 1 { "" } else { "s" }
+    )));
     futures::stream::iter(ids)
         .for_each_concurrent(MEDIA_AT_ONCE, |id| {
             let done = &done;
@@ -100,7 +103,12 @@ async fn send_media(
 
 /// Sends each group to its targets: one request per batch for each kind of Inbox-Scan document,
 /// then the Media, a few at a time.
-pub fn send(ws: Workspace, groups: Vec<(Targets, Vec<String>)>, progress: RwSignal<Option<String>>, resend_unknown: bool) {
+pub fn send(
+    ws: Workspace,
+    groups: Vec<(Targets, Vec<String>)>,
+    progress: RwSignal<Option<String>>,
+    resend_unknown: bool,
+) {
     if groups.iter().all(|(_, ids)| ids.is_empty()) {
         return;
     }
@@ -118,7 +126,10 @@ pub fn send(ws: Workspace, groups: Vec<(Targets, Vec<String>)>, progress: RwSign
                     progress.set(Some(if part == CommitTarget::ScanPdf {
                         format!("Making the PDF of {n} photo{plural} and sending it to Medtech…")
                     } else {
-                        format!("Making {n} image{plural} for the Inbox Scan folder and sending {}…", if n == 1 { "it" } else { "them" })
+                        format!(
+                            "Making {n} image{plural} for the Inbox Scan folder and sending {}…",
+                            if n == 1 { "it" } else { "them" }
+                        )
                     }));
                     mark(&ws, batch, PhotoState::Committing, None);
                     let answer = if part == CommitTarget::ScanPdf {

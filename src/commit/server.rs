@@ -53,7 +53,8 @@ pub async fn commit_one(
         // Its Media is in Medtech already; only its other parts are still to go.
         return Ok(record);
     }
-    let unknown = record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) || record.media_state == Some(PartState::Unknown);
+    let unknown =
+        record.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN) || record.media_state == Some(PartState::Unknown);
     if unknown && !resend_unknown {
         return Err(unknown_outcome());
     }
@@ -98,7 +99,11 @@ pub async fn commit_one(
     let targets = state.photos.fix_target(&record, targets).await.map_err(store_error)?;
     if !targets.contains(CommitTarget::Media) {
         // Another request fixed this photo's targets first, without a Media: none is sent.
-        let back = if record.failure_kind.is_some() { PhotoState::Failed } else { PhotoState::Staged };
+        let back = if record.failure_kind.is_some() {
+            PhotoState::Failed
+        } else {
+            PhotoState::Staged
+        };
         let _ = state
             .photos
             .transition(session, id, &[PhotoState::Committing], back, "released", None)
@@ -111,9 +116,15 @@ pub async fn commit_one(
         parts
     };
     let finish = |outcome: Outcome, correlation: Option<String>| {
-        state
-            .photos
-            .finish_target(session, &record, CommitTarget::Media, outcome, others.clone(), correlation, None)
+        state.photos.finish_target(
+            session,
+            &record,
+            CommitTarget::Media,
+            outcome,
+            others.clone(),
+            correlation,
+            None,
+        )
     };
     let image = match crate::editor::server::committed_image(&state.renderer, &record).await {
         Ok(image) => image,
@@ -186,7 +197,11 @@ pub fn elsewhere(targets: Targets) -> AppError {
         ErrorKind::Conflict,
         format!(
             "This photo is going to {}; it cannot go elsewhere now.",
-            targets.iter().map(CommitTarget::words).collect::<Vec<_>>().join(" and ")
+            targets
+                .iter()
+                .map(CommitTarget::words)
+                .collect::<Vec<_>>()
+                .join(" and ")
         ),
     )
 }
@@ -314,7 +329,10 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 22, 21, 42, 0)
             .unwrap()
             .timestamp();
-        assert_eq!(title(None, &tags, at), "Left forearm — anterior — lesion — 23 Nov 2026 10:42");
+        assert_eq!(
+            title(None, &tags, at),
+            "Left forearm — anterior — lesion — 23 Nov 2026 10:42"
+        );
         assert_eq!(title(None, &Tags::default(), at), "Clinical photo — 23 Nov 2026 10:42");
         let l2 = LesionTag {
             number: 2,

@@ -293,10 +293,21 @@ mod tests {
             .unwrap()
         };
         let some = |s: &str| Some(s.to_string());
-        assert_eq!(row("tiff"), (None, some("doc-tiff"), None), "a TIFF's document moves to tiff_doc");
-        assert_eq!(row("both-media-done"), (some("doc-both-media-done"), None, some("sent")));
+        assert_eq!(
+            row("tiff"),
+            (None, some("doc-tiff"), None),
+            "a TIFF's document moves to tiff_doc"
+        );
+        assert_eq!(
+            row("both-media-done"),
+            (some("doc-both-media-done"), None, some("sent"))
+        );
         assert_eq!(row("both-unknown").2, some("unknown"), "an unknown stays unknown");
         assert_eq!(row("media-done").2, some("sent"));
-        assert_eq!(row("pdf-done"), (some("doc-pdf-done"), None, None), "a PDF photo has no Media part");
+        assert_eq!(
+            row("pdf-done"),
+            (some("doc-pdf-done"), None, None),
+            "a PDF photo has no Media part"
+        );
     }
 }

@@ -128,8 +128,8 @@ impl AppState {
                     latency: std::time::Duration::from_millis(latency),
                     ..SimConfig::default()
                 })
-                    .await
-                    .map_err(StartupError::Simulator)?;
+                .await
+                .map_err(StartupError::Simulator)?;
                 tracing::warn!(url = %sim.base_url(), "no ALEX credentials: using the embedded ALEX simulator");
                 (sim.alex_config(facility_allowlist), Some(sim))
             }

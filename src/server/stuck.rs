@@ -106,4 +106,3 @@ fn page(retention_hours: u64, within: u64, photos: &[StuckPhoto]) -> String {
 fn hours(secs: i64) -> String {
     format!("{:.1} h", secs as f64 / 3600.0)
 }
-

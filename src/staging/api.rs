@@ -49,17 +49,23 @@ pub async fn list_lesions(sid: String) -> Result<Vec<LesionView>, AppError> {
 /// Marks a lesion in a region of the body map (`metadata::body_map` id), with an optional note.
 #[server(prefix = "/api", endpoint = "lesions/mark")]
 pub async fn mark_lesion(sid: String, region: String, note: String) -> Result<LesionView, AppError> {
-    service::<Photos>()?.mark_lesion(&sid, &request_headers()?, &region, &note).await
+    service::<Photos>()?
+        .mark_lesion(&sid, &request_headers()?, &region, &note)
+        .await
 }
 
 /// Changes a lesion's note, or (`note = None`) removes the lesion.
 #[server(prefix = "/api", endpoint = "lesions/change")]
 pub async fn change_lesion(sid: String, id: String, note: Option<String>) -> Result<Option<LesionView>, AppError> {
-    service::<Photos>()?.change_lesion(&sid, &request_headers()?, &id, note).await
+    service::<Photos>()?
+        .change_lesion(&sid, &request_headers()?, &id, note)
+        .await
 }
 
 /// Links photos to a lesion (copying its site and side), or (`lesion = None`) unlinks them.
 #[server(prefix = "/api", endpoint = "lesions/assign")]
 pub async fn assign_lesion(sid: String, lesion: Option<String>, ids: Vec<String>) -> Result<Vec<PhotoView>, AppError> {
-    service::<Photos>()?.assign_lesion(&sid, &request_headers()?, lesion, ids).await
+    service::<Photos>()?
+        .assign_lesion(&sid, &request_headers()?, lesion, ids)
+        .await
 }

@@ -111,7 +111,11 @@ fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
                 .is_some_and(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
         });
         if !can_change {
-            return ws.notify("This photo's tags can no longer change: it is being saved or is in Medtech.", true, None);
+            return ws.notify(
+                "This photo's tags can no longer change: it is being saved or is in Medtech.",
+                true,
+                None,
+            );
         }
         site_error.set(None);
         save(ws, vec![map_id.clone()], patch, resync);

@@ -295,7 +295,12 @@ pub async fn commit_media(
         app,
         d,
         "photos/commit",
-        &[("sid", &d.sid), ("id", id), ("resend_unknown", &resend), ("targets", targets)],
+        &[
+            ("sid", &d.sid),
+            ("id", id),
+            ("resend_unknown", &resend),
+            ("targets", targets),
+        ],
     )
     .await
 }

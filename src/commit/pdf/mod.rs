@@ -76,7 +76,12 @@ pub struct RenderedPdf {
 /// (8 MB = 8*1024*1024 in production), and never drops a photo: every input photo appears in
 /// exactly one document, in order. Returns for each document its bytes and the indices of the
 /// photos it contains. No photos → no documents.
-pub fn render(header: &PdfHeader, photos: &[PdfPhoto], layout: Layout, max_bytes: usize) -> Result<Vec<RenderedPdf>, PdfError> {
+pub fn render(
+    header: &PdfHeader,
+    photos: &[PdfPhoto],
+    layout: Layout,
+    max_bytes: usize,
+) -> Result<Vec<RenderedPdf>, PdfError> {
     render_report(header, None, photos, layout, max_bytes)
 }
 
@@ -111,7 +116,9 @@ pub fn render_report(
     let mut start = 0;
     while start < n {
         let cover = cover.filter(|_| start == 0);
-        let mut size = render_doc(header, cover, &items[start..start + 1], layout, worst).0.len();
+        let mut size = render_doc(header, cover, &items[start..start + 1], layout, worst)
+            .0
+            .len();
         if size > max_bytes {
             return Err(PdfError::PhotoTooLarge { index: start });
         }
@@ -305,7 +312,16 @@ fn render_doc(
     }
 
     if let (Some(cover), Some(ids)) = (cover, cover_ids) {
-        cover::page(&mut pdf, ids, tree_id, (regular_id, bold_id), header, cover, page_count, numbering);
+        cover::page(
+            &mut pdf,
+            ids,
+            tree_id,
+            (regular_id, bold_id),
+            header,
+            cover,
+            page_count,
+            numbering,
+        );
     }
     let image_names: Vec<String> = (0..items.len()).map(|i| format!("Im{}", i + 1)).collect();
     let mut first_item = 0;

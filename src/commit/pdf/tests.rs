@@ -570,8 +570,19 @@ fn a_report_starts_with_the_map_and_lesion_table_and_splits_without_dropping_a_p
         ],
     };
     assert_eq!(cover.lesions[1].view, View::Back);
-    let photos: Vec<PdfPhoto> = big_jpegs().iter().enumerate().map(|(i, j)| photo(j.clone(), i + 1)).collect();
-    let whole = render_report(&header("Aroha Ngata"), Some(&cover), &photos, Layout::PagePerPhoto, 32 * MB).unwrap();
+    let photos: Vec<PdfPhoto> = big_jpegs()
+        .iter()
+        .enumerate()
+        .map(|(i, j)| photo(j.clone(), i + 1))
+        .collect();
+    let whole = render_report(
+        &header("Aroha Ngata"),
+        Some(&cover),
+        &photos,
+        Layout::PagePerPhoto,
+        32 * MB,
+    )
+    .unwrap();
     assert_eq!(whole.len(), 1);
     assert_eq!(whole[0].page_count, 7, "the cover and six photos");
     let p = parse(&whole[0].bytes);
@@ -582,7 +593,13 @@ fn a_report_starts_with_the_map_and_lesion_table_and_splits_without_dropping_a_p
         let shown = p.pages[0].iter().filter(|s| s.as_str() == l).count();
         assert_eq!(shown, 2, "{l}: a marker on the map and a row in the table");
     }
-    for words in ["Forearm", "changing", "biopsy planned", "Front (patient facing you)", "Back (patient facing away)"] {
+    for words in [
+        "Forearm",
+        "changing",
+        "biopsy planned",
+        "Front (patient facing you)",
+        "Back (patient facing away)",
+    ] {
         assert!(first.contains(words), "{words} in {first}");
     }
     for page in 0..7 {
@@ -598,7 +615,11 @@ fn a_report_starts_with_the_map_and_lesion_table_and_splits_without_dropping_a_p
     for (k, d) in split.iter().enumerate() {
         assert!(d.bytes.len() <= cap);
         let p = parse(&d.bytes);
-        assert_eq!(p.page_text(0).contains("Skin check"), k == 0, "only the first document has the cover");
+        assert_eq!(
+            p.page_text(0).contains("Skin check"),
+            k == 0,
+            "only the first document has the cover"
+        );
         assert_eq!(d.page_count, d.photo_indices.len() + usize::from(k == 0));
     }
 }
