@@ -11,10 +11,9 @@
 //!   component count come from the SOF marker.
 //! - Text is set in the standard Helvetica / Helvetica-Bold with WinAnsiEncoding (nothing
 //!   embedded). Characters outside WinAnsi fall back to their base letter (ā → a) or "?".
-//! - Content streams are left uncompressed: they are a few KB next to the photos.
-//! - `/Info` holds only a fixed title and producer: no patient data in metadata.
-//! - Output is split into several documents when one would exceed `max_bytes`, sized by actually
-//!   rendering; no photo is ever dropped.
+//! - Content streams are left uncompressed (a few KB next to the photos); `/Info` holds only a
+//!   fixed title and producer: no patient data in metadata.
+//! - Split into several documents when one would exceed `max_bytes` (sized by rendering); no photo dropped.
 
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, TextStr};
 
@@ -116,9 +115,8 @@ pub fn render_report(
     let mut start = 0;
     while start < n {
         let cover = cover.filter(|_| start == 0);
-        let mut size = render_doc(header, cover, &items[start..start + 1], layout, worst)
-            .0
-            .len();
+        let (first, _) = render_doc(header, cover, &items[start..start + 1], layout, worst);
+        let mut size = first.len();
         if size > max_bytes {
             return Err(PdfError::PhotoTooLarge { index: start });
         }
