@@ -262,8 +262,47 @@ pub struct PhotoView {
     pub lesion_id: Option<String>,
 }
 
+/// A photo's `failure_kind` when Medtech did not confirm whether it saved it (or a part of it):
+/// nothing of it is sent again until the GP has checked.
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+/// A committed photo's `failure_kind` when the GP confirmed it is in Medtech (it has no ALEX id).
+pub const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
+
 impl PhotoView {
     pub fn is_ready(&self) -> bool {
         self.missing.is_empty() && matches!(self.state, PhotoState::Staged | PhotoState::Failed)
     }
+
+    /// Waiting for the GP to check Medtech after an unknown outcome.
+    pub fn is_unknown(&self) -> bool {
+        self.state == PhotoState::Failed && self.failure_kind.as_deref() == Some(OUTCOME_UNKNOWN)
+    }
+
+    /// Its next part may be sent now: staged, or failed for a reason a retry mends — or, once the
+    /// GP has checked Medtech (`resend_unknown`), failed with an unknown outcome.
+    pub fn may_send(&self, resend_unknown: bool) -> bool {
+        match self.state {
+            PhotoState::Staged => true,
+            PhotoState::Failed => resend_unknown || !self.is_unknown(),
+            _ => false,
+        }
+    }
+}
+
+/// Photos grouped by where each goes: a photo sent before keeps its targets (if still offered),
+/// so a retry goes where the first attempt went; the others go to `chosen`.
+pub fn group_by_targets<'a>(
+    photos: impl IntoIterator<Item = &'a PhotoView>,
+    offered: &[CommitTarget],
+    chosen: Targets,
+) -> Vec<(Targets, Vec<String>)> {
+    let mut groups: Vec<(Targets, Vec<String>)> = Vec::new();
+    for p in photos {
+        let targets = p.target.filter(|t| t.within(offered)).unwrap_or(chosen);
+        match groups.iter_mut().find(|(t, _)| *t == targets) {
+            Some((_, ids)) => ids.push(p.id.clone()),
+            None => groups.push((targets, vec![p.id.clone()])),
+        }
+    }
+    groups
 }

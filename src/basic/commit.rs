@@ -3,11 +3,10 @@
 
 use axum::http::HeaderMap;
 
-use super::page::sendable;
 use crate::{
     commit::{api::SCAN_BATCH, documents::DocKind, service::Committer},
     error::AppError,
-    model::{CommitTarget, PhotoState, PhotoView, Targets},
+    model::{CommitTarget, PhotoState, PhotoView, Targets, group_by_targets},
     staging::service::Photos,
 };
 
@@ -29,14 +28,11 @@ pub async fn send(
     chosen: Targets,
     resend_unknown: bool,
 ) -> Result<String, AppError> {
-    let mut groups: Vec<(Targets, Vec<String>)> = Vec::new();
-    for v in list.iter().filter(|v| ids.contains(&v.id)) {
-        let targets = v.target.unwrap_or(chosen);
-        match groups.iter_mut().find(|(t, _)| *t == targets) {
-            Some((_, g)) => g.push(v.id.clone()),
-            None => groups.push((targets, vec![v.id.clone()])),
-        }
-    }
+    let groups = group_by_targets(
+        list.iter().filter(|v| ids.contains(&v.id)),
+        &committer.settings.commit_targets,
+        chosen,
+    );
     let mut refusal = None;
     for (targets, group) in groups {
         for part in targets.iter() {
@@ -45,7 +41,7 @@ pub async fn send(
             let go: Vec<String> = now
                 .iter()
                 .filter(|v| group.contains(&v.id))
-                .filter(|v| resend_unknown && v.state == PhotoState::Failed || sendable(v))
+                .filter(|v| v.may_send(resend_unknown))
                 .map(|v| v.id.clone())
                 .collect();
             let result = match part {

@@ -50,13 +50,12 @@ fn body(p: BasicPage) -> impl IntoView {
         .into_iter()
         .filter(|t| p.session.limits.commit_targets.contains(t))
         .collect();
-    let sendable = p.photos.iter().filter(|v| v.missing.is_empty() && sendable(v)).count();
-    let unknown: Vec<PhotoView> = p
+    let sendable = p
         .photos
         .iter()
-        .filter(|v| v.state == PhotoState::Failed && v.failure_kind.as_deref() == Some("outcome_unknown"))
-        .cloned()
-        .collect();
+        .filter(|v| v.missing.is_empty() && v.may_send(false))
+        .count();
+    let unknown: Vec<PhotoView> = p.photos.iter().filter(|v| v.is_unknown()).cloned().collect();
     view! {
         <body class="basic">
             <main class="frame">
@@ -119,15 +118,6 @@ fn consent_form(base: String) -> impl IntoView {
             <textarea id="basic-reason" name="reason" rows="2" maxlength="300"></textarea>
             <button type="submit" class="primary">"Record consent"</button>
         </form>
-    }
-}
-
-/// A photo may be sent by the commit form: ready, or failed for a reason a retry can mend.
-pub fn sendable(v: &PhotoView) -> bool {
-    match v.state {
-        PhotoState::Staged => true,
-        PhotoState::Failed => v.failure_kind.as_deref() != Some("outcome_unknown"),
-        _ => false,
     }
 }
 

@@ -15,7 +15,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     commit::{plural, send},
-    page::{BasicPage, render, sendable},
+    page::{BasicPage, render},
 };
 use crate::{
     commit::service::Committer,
@@ -25,8 +25,8 @@ use crate::{
     metadata::tags::TagPatch,
     model::{CommitTarget, Targets},
     staging::{
-        server::{Upload, stage_upload},
-        service::Photos,
+        server::{Upload, read_capped, stage_upload},
+        service::{Photos, store_error},
     },
 };
 
@@ -111,7 +111,8 @@ async fn page(
 ) -> Response {
     let loaded = async {
         let session = authorise(&sessions, &sid, &headers).await?;
-        let list = photos.list(&sid, &headers).await?;
+        let records = photos.store.list(&session.id).await.map_err(store_error)?;
+        let list = records.iter().map(|r| photos.view(r, &sid)).collect();
         Ok::<_, AppError>((session.view(&sessions.settings), list))
     }
     .await;
@@ -223,25 +224,15 @@ async fn stage_all(
                     .take(80)
                     .collect::<String>();
                 let _pass = photos.uploads.enter(&session.id, cap).await?;
-                let mut buf = Vec::new();
-                let mut too_large = false;
-                while let Some(chunk) = field
-                    .chunk()
+                let Some(buf) = read_capped(&mut field, cap)
                     .await
                     .map_err(|_| AppError::invalid("The photos did not arrive whole. Try again."))?
-                {
-                    if (buf.len() + chunk.len()) as u64 > cap {
-                        too_large = true;
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                if buf.is_empty() {
-                    continue; // the file input sent nothing
-                }
-                if too_large {
+                else {
                     refused.push(format!("{name} is too large"));
                     continue;
+                };
+                if buf.is_empty() {
+                    continue; // the file input sent nothing
                 }
                 let key = form_key
                     .ok_or_else(|| AppError::invalid("The form was incomplete. Reload the page and try again."))?;
@@ -316,7 +307,7 @@ async fn commit(
         let list = photos.list(&sid, &headers).await?;
         let ids: Vec<String> = list
             .iter()
-            .filter(|v| v.missing.is_empty() && sendable(v))
+            .filter(|v| v.missing.is_empty() && v.may_send(false))
             .map(|v| v.id.clone())
             .collect();
         if ids.is_empty() {

@@ -16,8 +16,7 @@ use crate::{
     staging::{record::PhotoRecord, service::store_error, store::StoreError},
 };
 
-/// `failure_kind` of a committed photo the GP confirmed is in Medtech (it has no ALEX id).
-pub const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
+pub use crate::model::CONFIRMED_BY_GP;
 /// The audit event of that confirmation (its `practitioner_id` is who confirmed).
 pub const CONFIRMED_EVENT: &str = "confirmed_in_medtech";
 

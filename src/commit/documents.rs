@@ -268,19 +268,19 @@ impl PhotoStore {
             return Ok(fixed);
         }
         let (sid, id) = (record.session_id.clone(), record.id.clone());
-        self.db
+        // One statement: set it unless another request already did, and read what it is.
+        let fixed: Option<String> = self
+            .db
             .call(move |c| {
-                c.execute(
-                    "UPDATE photos SET target = ?1 WHERE id = ?2 AND session_id = ?3 AND target IS NULL",
+                c.query_row(
+                    "UPDATE photos SET target = COALESCE(target, ?1) WHERE id = ?2 AND session_id = ?3 RETURNING target",
                     params![targets.as_string(), id, sid],
+                    |r| r.get(0),
                 )
+                .optional()
             })
             .await?;
-        Ok(self
-            .get(&record.session_id, &record.id)
-            .await?
-            .and_then(|r| r.target)
-            .unwrap_or(targets))
+        Ok(fixed.as_deref().and_then(Targets::parse).unwrap_or(targets))
     }
 
     /// The state of each part of a photo's commit — its Media and its documents — as recorded

@@ -7,12 +7,9 @@ use leptos::prelude::*;
 
 use super::api::{SCAN_BATCH, commit_photo, commit_scan, commit_tiff};
 use crate::{
-    model::{CommitTarget, PhotoState, PhotoView, Targets},
+    model::{CommitTarget, PhotoState, PhotoView, Targets, group_by_targets},
     ui::workspace::Workspace,
 };
-
-/// A failed photo's `failure_kind` when Medtech did not confirm whether it saved it.
-pub const UNKNOWN: &str = "outcome_unknown";
 
 /// The commit targets this deployment offers (its `commit_targets`), in the order shown.
 pub fn offered(ws: &Workspace) -> Vec<CommitTarget> {
@@ -27,16 +24,20 @@ pub fn offered(ws: &Workspace) -> Vec<CommitTarget> {
 /// The photos grouped by where each goes: a photo sent before keeps its targets (so a retry goes
 /// where the first attempt went); others go to `chosen`.
 pub fn by_targets(ws: &Workspace, photos: Vec<PhotoView>, chosen: Targets) -> Vec<(Targets, Vec<String>)> {
-    let enabled = offered(ws);
-    let mut groups: Vec<(Targets, Vec<String>)> = Vec::new();
-    for p in photos {
-        let targets = p.target.filter(|t| t.within(&enabled)).unwrap_or(chosen);
-        match groups.iter_mut().find(|(t, _)| *t == targets) {
-            Some((_, ids)) => ids.push(p.id),
-            None => groups.push((targets, vec![p.id])),
+    group_by_targets(&photos, &offered(ws), chosen)
+}
+
+/// After a request the server refused as a whole, the photos as the server holds them — never a
+/// state it does not — and the refusal said once. Only if the server cannot be asked either are
+/// they shown failed with its words.
+async fn resync(ws: Workspace, ids: &[String], message: String) {
+    match crate::staging::api::list_photos(ws.sid()).await {
+        Ok(views) => {
+            ws.upsert(views.into_iter().filter(|v| ids.contains(&v.id)).collect());
+            ws.notify(message, true, None);
         }
+        Err(_) => mark(&ws, ids, PhotoState::Failed, Some(&message)),
     }
-    groups
 }
 
 fn mark(ws: &Workspace, ids: &[String], state: PhotoState, failure: Option<&str>) {
@@ -55,12 +56,7 @@ fn mark(ws: &Workspace, ids: &[String], state: PhotoState, failure: Option<&str>
 fn still_to_go(ws: &Workspace, ids: &[String], resend_unknown: bool) -> Vec<String> {
     ws.photos.with_untracked(|l| {
         l.iter()
-            .filter(|p| ids.contains(&p.id))
-            .filter(|p| match p.state {
-                PhotoState::Staged => true,
-                PhotoState::Failed => resend_unknown || p.failure_kind.as_deref() != Some(UNKNOWN),
-                _ => false,
-            })
+            .filter(|p| ids.contains(&p.id) && p.may_send(resend_unknown))
             .map(|p| p.id.clone())
             .collect()
     })
@@ -92,7 +88,7 @@ async fn send_media(
                 mark(&ws, std::slice::from_ref(&id), PhotoState::Committing, None);
                 match commit_photo(ws.sid(), id.clone(), resend_unknown, Some(targets)).await {
                     Ok(view) => ws.upsert(vec![view]),
-                    Err(e) => mark(&ws, &[id], PhotoState::Failed, Some(&e.message)),
+                    Err(e) => resync(ws, &[id], e.message).await,
                 }
                 done.set(done.get() + 1);
                 progress.set(Some(format!("Sent {} of {total}…", done.get())));
@@ -139,7 +135,7 @@ pub fn send(
                     };
                     match answer {
                         Ok(views) => ws.upsert(views),
-                        Err(e) => mark(&ws, batch, PhotoState::Failed, Some(&e.message)),
+                        Err(e) => resync(ws, batch, e.message).await,
                     }
                 }
             }

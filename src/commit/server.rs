@@ -18,7 +18,7 @@ use crate::{
     staging::{lesion::LesionTag, record::PhotoRecord, service::store_error, store::StoreError},
 };
 
-pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+pub use crate::model::OUTCOME_UNKNOWN;
 /// The failure kind of a photo or document whose stored bytes no longer match their SHA-256.
 pub const INTEGRITY: &str = "integrity";
 

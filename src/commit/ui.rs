@@ -6,16 +6,13 @@ use leptos::prelude::*;
 
 use super::{
     api::confirm_in_medtech,
-    send::{UNKNOWN, by_targets, offered, send},
+    send::{by_targets, offered, send},
 };
 use crate::{
-    model::{CommitTarget, PhotoState, PhotoView, Targets},
+    model::{CONFIRMED_BY_GP, CommitTarget, PhotoState, PhotoView, Targets},
     staging::ui::describe,
     ui::workspace::Workspace,
 };
-
-/// A committed photo's `failure_kind` when the GP confirmed it is in Medtech (`commit::confirm`).
-const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 
 /// What each commit target means in Medtech, as the GP chooses among them.
 pub fn choice_label(target: CommitTarget) -> &'static str {
@@ -54,7 +51,7 @@ fn ready(ws: &Workspace) -> Vec<PhotoView> {
 fn retryable(ws: &Workspace) -> Vec<PhotoView> {
     ws.visible()
         .into_iter()
-        .filter(|p| p.state == PhotoState::Failed && p.missing.is_empty() && p.failure_kind.as_deref() != Some(UNKNOWN))
+        .filter(|p| p.state == PhotoState::Failed && p.missing.is_empty() && !p.is_unknown())
         .collect()
 }
 
@@ -88,7 +85,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let unknown = move || {
         ws.visible()
             .into_iter()
-            .filter(|p| p.state == PhotoState::Failed && p.failure_kind.as_deref() == Some(UNKNOWN))
+            .filter(PhotoView::is_unknown)
             .collect::<Vec<_>>()
     };
     let committed = move || {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::metadata::{body_map::View, tags::Tags};
 
 pub const MAX_NOTE: usize = 200;
+/// Most lesions one session may mark (removed ones included: their numbers are never reused).
+pub const MAX_LESIONS: usize = 99;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LesionView {

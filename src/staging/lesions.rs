@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{
-    lesion::{LesionView, MAX_NOTE},
+    lesion::{LesionView, MAX_LESIONS, MAX_NOTE},
     record::{COLUMNS, PhotoRecord, from_row},
     service::{Photos, store_error},
     store::{PhotoStore, StoreError},
@@ -102,6 +102,21 @@ impl PhotoStore {
     }
 
     /// Marks a new lesion in `region`, numbered after every lesion this session ever had.
+    /// How many lesions a session has marked, removed ones included (their numbers are kept).
+    pub async fn lesions_marked(&self, session_id: &str) -> Result<usize, StoreError> {
+        let sid = session_id.to_string();
+        Ok(self
+            .db
+            .call(move |c| {
+                c.query_row(
+                    "SELECT count(*) FROM lesions WHERE session_id = ?1",
+                    params![sid],
+                    |r| r.get(0),
+                )
+            })
+            .await?)
+    }
+
     pub async fn mark_lesion(
         &self,
         session: &LaunchSession,
@@ -305,6 +320,12 @@ impl Photos {
         let (session, patient) = self.session_with_patient(sid, headers).await?;
         let region = body_map::region(region).ok_or_else(|| AppError::invalid("Choose a region of the body map."))?;
         let note = check_note(note)?;
+        // Bounded like every staged record: a session marks at most MAX_LESIONS (removed included).
+        if self.store.lesions_marked(&session.id).await.map_err(lesion_error)? >= MAX_LESIONS {
+            return Err(AppError::invalid(format!(
+                "A skin check can mark at most {MAX_LESIONS} lesions. Open Clinical Images again for more."
+            )));
+        }
         self.store
             .mark_lesion(&session, &patient, region, note)
             .await

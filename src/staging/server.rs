@@ -92,18 +92,10 @@ pub async fn read_upload(state: &Photos, multipart: Result<Multipart, MultipartR
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "photo" => {
-                let mut buf = Vec::new();
-                while let Some(chunk) = field
-                    .chunk()
+                let buf = read_capped(&mut field, cap)
                     .await
-                    .map_err(|e| multipart_error(e, "The upload was interrupted."))?
-                {
-                    if (buf.len() + chunk.len()) as u64 > cap {
-                        return Err(too_large());
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                photo = Some(buf);
+                    .map_err(|e| multipart_error(e, "The upload was interrupted."))?;
+                photo = Some(buf.ok_or_else(too_large)?);
             }
             "id" | "taken_at" | "body_site" | "laterality" | "view" | "image_type" | "description" => {
                 let text = field
@@ -141,6 +133,22 @@ pub async fn read_upload(state: &Photos, multipart: Result<Multipart, MultipartR
         photo,
         tags,
     })
+}
+
+/// Reads one multipart file field into memory, at most `cap` bytes: `None` when it holds more
+/// (it stops reading there).
+pub async fn read_capped(
+    field: &mut axum::extract::multipart::Field<'_>,
+    cap: u64,
+) -> Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if (buf.len() + chunk.len()) as u64 > cap {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Some(buf))
 }
 
 fn too_large() -> AppError {
