@@ -5,6 +5,8 @@
 
 mod support;
 
+use clinical_images::{infra::sql::Sql, params};
+
 use clinical_images::{commit::documents::NewDoc, launch::server::load_live};
 use support::app;
 
@@ -16,7 +18,12 @@ async fn set_column(srv: &clinical_images::server::Running, id: &str, column: &'
     let id = id.to_string();
     srv.state
         .db
-        .call(move |c| c.execute(&format!("UPDATE photos SET {column} = ?1 WHERE id = ?2"), [value, id]))
+        .call(move |c| {
+            c.execute(
+                &format!("UPDATE photos SET {column} = ?1 WHERE id = ?2"),
+                params![value, id],
+            )
+        })
         .await
         .unwrap();
 }
@@ -92,7 +99,7 @@ async fn a_scan_document_whose_photo_list_is_unreadable_is_refused() {
         .call(move |c| {
             c.execute(
                 "UPDATE scan_documents SET photo_ids = ?1 WHERE id = ?2",
-                [format!(r#"["{SECRET}""#), doc],
+                params![format!(r#"["{SECRET}""#), doc],
             )
         })
         .await

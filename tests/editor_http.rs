@@ -6,6 +6,8 @@
 
 mod support;
 
+use clinical_images::{infra::sql::Sql, params};
+
 use serde_json::{Value, json};
 use support::app::{self, Desktop};
 
@@ -86,8 +88,11 @@ async fn an_edit_is_saved_rendered_and_committed_exactly_as_shown() {
         .state
         .db
         .call(|c| {
-            let mut st = c.prepare("SELECT detail FROM audit WHERE event = 'edited' ORDER BY rowid")?;
-            st.query_map([], |r| r.get(0))?.collect()
+            c.query_map(
+                "SELECT detail FROM audit WHERE event = 'edited' ORDER BY seq",
+                params![],
+                |r| r.get(0),
+            )
         })
         .await
         .unwrap();

@@ -6,6 +6,8 @@
 
 mod support;
 
+use clinical_images::{infra::sql::Sql, params};
+
 use serde_json::Value;
 use support::app::{self, Desktop};
 
@@ -267,10 +269,7 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
     let events: Vec<String> = srv
         .state
         .db
-        .call(|c| {
-            let mut st = c.prepare("SELECT event FROM audit ORDER BY seq")?;
-            st.query_map([], |r| r.get(0))?.collect()
-        })
+        .call(|c| c.query_map("SELECT event FROM audit ORDER BY seq", params![], |r| r.get(0)))
         .await
         .unwrap();
     assert!(

@@ -5,27 +5,10 @@
 
 mod support;
 
-use std::time::Duration;
-
 use clinical_images::{launch::server::load_live, staging::service::PhotoEvent};
 use support::app;
 
 const UAT: &str = "F2N060-E";
-
-/// Reads the event stream until `needle` has arrived (or the time is up); answers all read.
-async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
-    let mut seen = String::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Ok(Some(chunk)) = res.chunk().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-            if seen.contains(needle) {
-                break;
-            }
-        }
-    })
-    .await;
-    seen
-}
 
 #[tokio::test]
 async fn a_lagged_subscriber_is_told_to_resync_and_keeps_receiving() {
@@ -48,19 +31,19 @@ async fn a_lagged_subscriber_is_told_to_resync_and_keeps_receiving() {
 
     // More events than the channel holds, all at once (this test's runtime has one thread, so the
     // stream cannot read any of them until the loop is done): the subscriber lags.
-    let event = PhotoEvent {
+    let event = PhotoEvent::Staged {
         session_id: session.id.clone(),
         record: record.clone(),
     };
     for _ in 0..1000 {
         let _ = srv.state.photos.events.send(event.clone());
     }
-    let seen = read_until(&mut res, "event: resync").await;
+    let seen = app::read_until(&mut res, "event: resync").await;
     assert!(seen.contains("event: resync"), "a lagged stream says so: {seen:?}");
 
     // And the feed goes on.
     let _ = srv.state.photos.events.send(event.clone());
-    let after = read_until(&mut res, "event: photo").await;
+    let after = app::read_until(&mut res, "event: photo").await;
     assert!(after.contains("event: photo"), "{after:?}");
     drop(res);
     srv.stop().await;

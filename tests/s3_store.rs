@@ -6,76 +6,18 @@
 
 mod support;
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
+use support::{
+    app,
+    moto::{bucket_env, moto_server, start_moto},
 };
-
-use support::app;
-
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn moto_server() -> Option<String> {
-    let path = std::env::var("MOTO_SERVER")
-        .ok()
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/target/pyenv/bin/moto_server").into());
-    if std::path::Path::new(&path).exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("REQUIRE_S3_TEST").is_err(),
-        "moto_server not found at {path}: ./dev test installs it"
-    );
-    eprintln!("SKIPPED: no moto_server at {path} (run ./dev test, which installs it)");
-    None
-}
-
-async fn start_moto(bin: &str) -> (Moto, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server starts");
-    let moto = Moto(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(&url).await.is_ok() {
-            return (moto, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("moto_server did not answer on {url}");
-}
 
 #[tokio::test]
 async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
     let Some(bin) = moto_server() else { return };
     let (_moto, endpoint) = start_moto(&bin).await;
-    let bucket = format!("ci-{}", uuid::Uuid::new_v4().simple());
-    let created = app::http().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
-    assert!(created.status().is_success(), "bucket created: {}", created.status());
-
-    let env = [
-        ("S3_BUCKET", bucket.as_str()),
-        ("S3_ENDPOINT", endpoint.as_str()),
-        ("S3_REGION", "us-east-1"),
-        ("S3_ACCESS_KEY_ID", "test"),
-        ("S3_SECRET_ACCESS_KEY", "test"),
-        ("S3_ALLOW_HTTP", "true"),
-    ];
+    let env = bucket_env(&endpoint).await;
+    let bucket = env.iter().find(|(k, _)| k == "S3_BUCKET").unwrap().1.clone();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let srv = app::start_with(&[("APP_BLOB_STORE", "s3")], &env).await;
     let d = app::launch(&srv, "ZZZ0016", "F2N060-E").await;
     let id = uuid::Uuid::new_v4().to_string();

@@ -4,6 +4,8 @@
 
 mod support;
 
+use clinical_images::{infra::sql::Sql, params};
+
 use std::io::{Read, Write};
 
 use serde_json::Value;
@@ -88,7 +90,7 @@ async fn staged_sha(srv: &clinical_images::server::Running, id: &str) -> String 
     let id = id.to_string();
     srv.state
         .db
-        .call(move |c| c.query_row("SELECT sha256 FROM photos WHERE id = ?1", [id], |r| r.get(0)))
+        .call(move |c| c.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![id], |r| r.get(0)))
         .await
         .unwrap()
 }
@@ -518,7 +520,7 @@ async fn closing_the_widget_ends_the_session_and_stops_its_phone_links() {
         .call(move |c| {
             c.execute(
                 "UPDATE sessions SET closing_at = closing_at - 3600 WHERE id = ?1",
-                [sid],
+                params![sid],
             )
         })
         .await

@@ -2,11 +2,12 @@
 //! *before* it is posted, so a resend after an unknown outcome sends the very same document, and a
 //! photo always knows which document it went in.
 
+use crate::infra::sql::{OptionalExtension, Row, Sql, params};
 use axum::body::Bytes;
 use object_store::{PutPayload, path::Path as BlobPath};
-use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{
+    infra::instances::unclaimed,
     infra::{
         audit::{Audit, append_audit},
         crypto::sha256_hex,
@@ -112,7 +113,7 @@ pub struct NewDoc {
 
 const COLUMNS: &str = "id, session_id, facility, patient_id, photo_ids, part, parts, state, blob_key, sha256, bytes, pages, alex_id, created_at, kind";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ScanDoc> {
+fn from_row(r: &Row) -> crate::infra::sql::Result<ScanDoc> {
     let id: String = r.get(0)?;
     let ids: String = r.get(4)?;
     let photo_ids = serde_json::from_str(&ids).map_err(|_| CorruptRow::error("scan_documents", &id, 4, "photo_ids"))?;
@@ -178,17 +179,18 @@ impl PhotoStore {
         }
         let prac = session.practitioner_id.clone();
         let saved = rows.clone();
+        let me = self.db.instance().to_string();
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 for d in &rows {
                     tx.execute(
-                        &format!("INSERT INTO scan_documents ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?13)"),
+                        &format!("INSERT INTO scan_documents ({COLUMNS}, updated_at, claimed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?13, ?15)"),
                         params![
                             d.id, d.session_id, d.facility, d.patient_id,
                             serde_json::to_string(&d.photo_ids).unwrap_or_default(),
                             d.part, d.parts, d.state.as_str(), d.blob_key, d.sha256, d.bytes as i64, d.pages, d.created_at,
-                            d.kind.as_str()
+                            d.kind.as_str(), me
                         ],
                     )?;
                     let detail = format!("{} document {} (part {} of {}, {} bytes)", d.kind.as_str(), d.id, d.part, d.parts, d.bytes);
@@ -199,7 +201,7 @@ impl PhotoStore {
                         )?;
                         let sha: Option<String> =
                             tx.query_row("SELECT sha256 FROM photos WHERE id = ?1", params![photo], |r| r.get(0)).optional()?;
-                        append_audit(&tx, &Audit {
+                        append_audit(&mut tx, &Audit {
                             event: "scan_document",
                             photo_id: Some(photo),
                             session_id: Some(&d.session_id),
@@ -247,14 +249,14 @@ impl PhotoStore {
         correlation_id: Option<String>,
         failure: Option<(String, String)>,
     ) -> Result<(), StoreError> {
-        let id = doc.id.clone();
+        let (id, me) = (doc.id.clone(), self.db.instance().to_string());
         let (kind, message) = failure.unzip();
         self.db
             .call(move |c| {
                 c.execute(
                     "UPDATE scan_documents SET state = ?1, alex_id = COALESCE(?2, alex_id), correlation_id = COALESCE(?3, correlation_id),
-                     failure_kind = ?4, failure = ?5, updated_at = ?6 WHERE id = ?7",
-                    params![state.as_str(), alex_id, correlation_id, kind, message, now_secs(), id],
+                     failure_kind = ?4, failure = ?5, updated_at = ?6, claimed_by = ?8 WHERE id = ?7",
+                    params![state.as_str(), alex_id, correlation_id, kind, message, now_secs(), id, me],
                 )
             })
             .await?;
@@ -312,10 +314,13 @@ impl PhotoStore {
     }
 
     /// After a restart, a document left `sending` may or may not have reached Medtech.
-    pub(crate) fn recover_scan_docs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+    pub(crate) fn recover_scan_docs(tx: &mut impl Sql, alive_since: i64) -> crate::infra::sql::Result<usize> {
         tx.execute(
-            "UPDATE scan_documents SET state = 'unknown', updated_at = ?1 WHERE state = 'sending'",
-            params![now_secs()],
+            &format!(
+                "UPDATE scan_documents SET state = 'unknown', updated_at = ?1 WHERE state = 'sending' AND {}",
+                unclaimed("claimed_by", 2)
+            ),
+            params![now_secs(), alive_since],
         )
     }
 
@@ -324,10 +329,11 @@ impl PhotoStore {
         let due: Vec<(String, String)> = self
             .db
             .call(move |c| {
-                let mut st = c.prepare(
+                c.query_map(
                     "SELECT id, blob_key FROM scan_documents WHERE created_at < ?1 AND blob_key != '' AND state != 'sending'",
-                )?;
-                st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+                    params![cutoff],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
             })
             .await?;
         for (id, key) in &due {

@@ -3,7 +3,7 @@
 //! [`settle`] is that rule (pure); [`PhotoStore::finish_target`] records one part's outcome and
 //! the photo's new state together, in one transaction, with its audit entry.
 
-use rusqlite::params;
+use crate::infra::sql::{Sql, params};
 
 use super::{confirm::CONFIRMED_BY_GP, server::OUTCOME_UNKNOWN};
 use crate::{
@@ -151,7 +151,7 @@ impl PhotoStore {
         let (rec, prac) = (record.clone(), session.practitioner_id.clone());
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let media = this == CommitTarget::Media;
                 // `alex_id` is the Media's when the photo has one; else its (first) document's.
                 let names_photo = !media && !others.iter().any(|(t, _)| *t == CommitTarget::Media);
@@ -165,9 +165,9 @@ impl PhotoStore {
                 // an outcome, the photo its caller locked.
                 let moved = tx.execute(
                     "UPDATE photos SET state = ?1, failure_kind = ?2, failure = ?3, updated_at = ?4,
-                     media_state = CASE WHEN ?5 THEN ?6 ELSE media_state END,
-                     alex_id = CASE WHEN ?5 AND ?7 IS NOT NULL THEN ?7 WHEN ?11 THEN COALESCE(alex_id, ?7) ELSE alex_id END
-                     WHERE id = ?8 AND session_id = ?9 AND (?10 IS NULL OR state = 'failed')",
+                     media_state = CASE WHEN ?5 = 1 THEN ?6 ELSE media_state END,
+                     alex_id = CASE WHEN ?5 = 1 AND CAST(?7 AS TEXT) IS NOT NULL THEN ?7 WHEN ?11 = 1 THEN COALESCE(alex_id, ?7) ELSE alex_id END
+                     WHERE id = ?8 AND session_id = ?9 AND (CAST(?10 AS TEXT) IS NULL OR state = 'failed')",
                     params![
                         settled.state.as_str(),
                         kind,
@@ -193,7 +193,7 @@ impl PhotoStore {
                 };
                 if moved == 1 {
                     append_audit(
-                        &tx,
+                        &mut tx,
                         &Audit {
                             alex_id: alex_id.as_deref(),
                             correlation_id: correlation_id.as_deref(),
@@ -213,11 +213,12 @@ impl PhotoStore {
     /// makes it unknown.
     pub async fn media_sending(&self, record: &PhotoRecord) -> Result<(), StoreError> {
         let (id, sid) = (record.id.clone(), record.session_id.clone());
+        let me = self.db.instance().to_string();
         self.db
             .call(move |c| {
                 c.execute(
-                    "UPDATE photos SET media_state = 'sending' WHERE id = ?1 AND session_id = ?2",
-                    params![id, sid],
+                    "UPDATE photos SET media_state = 'sending', claimed_by = ?3 WHERE id = ?1 AND session_id = ?2",
+                    params![id, sid, me],
                 )
             })
             .await?;

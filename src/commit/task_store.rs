@@ -1,7 +1,7 @@
 //! The `follow_up_tasks` table (ssr only): one row per follow-up task, its identifier fixed
 //! before the POST, its browser key unique within its session; every change audited by ids.
 
-use rusqlite::{OptionalExtension, Row, params};
+use crate::infra::sql::{OptionalExtension, Row, Sql, params};
 
 use super::task_model::{TaskState, TaskView};
 use crate::{
@@ -77,7 +77,7 @@ impl TaskRecord {
 
 const COLUMNS: &str = "id, session_id, idem_key, facility, patient_id, owner_id, requester_id, due, description, focus, state, alex_id, failure, created_at, updated_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+fn from_row(r: &Row) -> crate::infra::sql::Result<TaskRecord> {
     let id: String = r.get(0)?;
     let focus: String = r.get(9)?;
     let focus = serde_json::from_str(&focus).map_err(|_| CorruptRow::error("follow_up_tasks", &id, 9, "focus"))?;
@@ -124,16 +124,16 @@ pub(super) async fn find(db: &Db, session_id: &str, key: &str) -> Result<Option<
 pub(super) async fn insert(db: &Db, t: &TaskRecord) -> Result<bool, AppError> {
     let t = t.clone();
     db.call(move |c| {
-        let tx = c.transaction()?;
+        let mut tx = c.transaction()?;
         let focus = serde_json::to_string(&t.focus).unwrap_or_else(|_| "[]".into());
         let n = tx.execute(
             &format!(
-                "INSERT OR IGNORE INTO follow_up_tasks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?12)"
+                "INSERT INTO follow_up_tasks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?12) ON CONFLICT DO NOTHING"
             ),
             params![t.id, t.session_id, t.key, t.facility, t.patient_id, t.owner_id, t.requester_id, t.due, t.description, focus, TaskState::Sending.as_str(), t.created_at],
         )?;
         if n == 1 {
-            append_audit(&tx, &t.audit("follow_up_task_requested", &t.detail()))?;
+            append_audit(&mut tx, &t.audit("follow_up_task_requested", &t.detail()))?;
         }
         tx.commit()?;
         Ok(n == 1)
@@ -166,7 +166,7 @@ pub(super) async fn finish(
 ) -> Result<(), AppError> {
     let t = t.clone();
     db.call(move |c| {
-        let tx = c.transaction()?;
+        let mut tx = c.transaction()?;
         tx.execute(
             "UPDATE follow_up_tasks SET state = ?1, alex_id = ?2, correlation_id = ?3, failure_kind = ?4, failure = ?5, updated_at = ?6 WHERE id = ?7",
             params![t.state.as_str(), t.alex_id, correlation, kind, t.failure, now_secs(), t.id],
@@ -179,7 +179,7 @@ pub(super) async fn finish(
         let detail = t.detail();
         let mut audit = t.audit(event, &detail);
         audit.correlation_id = correlation.as_deref();
-        append_audit(&tx, &audit)?;
+        append_audit(&mut tx, &audit)?;
         tx.commit()
     })
     .await

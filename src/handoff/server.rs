@@ -22,7 +22,7 @@ use crate::{
     launch::server::authorise,
     staging::{
         server::{body_length, count_upload, read_upload, stage_upload},
-        service::Photos,
+        service::{PhotoEvent, Photos},
     },
 };
 
@@ -75,10 +75,11 @@ pub async fn events(State(state): State<Photos>, Path(sid): Path<String>, header
     let stream = rx.filter_map(move |ev| {
         let _open = &subscribed; // the stream owns the guard
         match ev {
-            Ok(ev) => (ev.session_id == session.id).then(|| {
-                let view = ev.record.view(&required, &sid_for_views);
+            Ok(PhotoEvent::Staged { session_id, record }) => (session_id == session.id).then(|| {
+                let view = record.view(&required, &sid_for_views);
                 Ok::<_, Infallible>(Event::default().event("photo").json_data(view).unwrap_or_default())
             }),
+            Ok(PhotoEvent::Missed) => Some(Ok(Event::default().event("resync").data("missed"))),
             Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(missed)) => {
                 tracing::warn!(missed, "live feed fell behind; the page is asked to reload its photos");
                 Some(Ok(Event::default().event("resync").data("lagged")))

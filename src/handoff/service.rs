@@ -4,9 +4,9 @@
 
 use std::{net::IpAddr, ops::Deref, sync::Arc};
 
+use crate::infra::sql::{OptionalExtension, Sql, params};
 use axum::http::{HeaderMap, header};
 use rand::Rng;
-use rusqlite::{OptionalExtension, params};
 
 use super::{CODE_ALPHABET, HandoffView, MobileView, guesses::GuessLimiter, normalise_code};
 use crate::{
@@ -58,8 +58,8 @@ impl Handoffs {
 
     pub fn new(db: Db, settings: Arc<Settings>, sessions: Sessions, staging: Photos) -> Handoffs {
         Handoffs(Arc::new(Inner {
+            guesses: GuessLimiter::new(db.clone(), settings.handoff_guess_limit),
             db,
-            guesses: GuessLimiter::new(settings.handoff_guess_limit),
             settings,
             sessions,
             staging,
@@ -133,7 +133,7 @@ pub async fn start(
     state
         .db
         .call(move |db| {
-            let tx = db.transaction()?;
+            let mut tx = db.transaction()?;
             tx.execute("UPDATE handoffs SET revoked_at = ?1, code = NULL WHERE session_id = ?2 AND revoked_at IS NULL", params![now_secs(), sid])?;
             tx.execute(
                 "INSERT INTO handoffs (token_hash, code, session_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -224,12 +224,12 @@ pub async fn resolve(state: &Handoffs, token: &str) -> Result<(LaunchSession, i6
 
 /// A typed code → a fresh link token for the same session (the code is used up).
 pub async fn redeem(state: &Handoffs, ip: IpAddr, input: &str) -> Result<String, AppError> {
-    state.guesses.check(ip)?;
+    state.guesses.check(ip).await?;
     let wrong = || {
         AppError::invalid("That code is not valid. Check it on the computer screen; codes expire after a few minutes.")
     };
     let Some(code) = normalise_code(input) else {
-        state.guesses.failed(ip);
+        state.guesses.failed(ip).await;
         return Err(wrong());
     };
     let token = random_token();
@@ -237,7 +237,7 @@ pub async fn redeem(state: &Handoffs, ip: IpAddr, input: &str) -> Result<String,
     let redeemed = state
         .db
         .call(move |db| {
-            let tx = db.transaction()?;
+            let mut tx = db.transaction()?;
             let row = tx
                 .query_row(
                     "SELECT session_id, expires_at FROM handoffs WHERE code = ?1 AND revoked_at IS NULL AND expires_at > ?2",
@@ -260,7 +260,7 @@ pub async fn redeem(state: &Handoffs, ip: IpAddr, input: &str) -> Result<String,
     if redeemed {
         Ok(token)
     } else {
-        state.guesses.failed(ip);
+        state.guesses.failed(ip).await;
         Err(wrong())
     }
 }
@@ -271,8 +271,8 @@ pub async fn mobile_view(state: &Handoffs, ip: IpAddr, token: &str) -> Result<Mo
     let (session, expires) = match resolve(state, token).await {
         Ok(live) => live,
         Err(e) => {
-            state.guesses.check(ip)?;
-            state.guesses.failed(ip);
+            state.guesses.check(ip).await?;
+            state.guesses.failed(ip).await;
             return Err(e);
         }
     };

@@ -2,7 +2,7 @@
 //! what to which photo, for which patient. Stored, never logged. Every domain appends inside its
 //! own transaction; only the operations endpoint reads it.
 
-use rusqlite::{Connection, Transaction, params};
+use crate::infra::sql::{Sql, params};
 
 use super::time::now_secs;
 
@@ -21,7 +21,7 @@ pub struct Audit<'a> {
     pub detail: Option<&'a str>,
 }
 
-pub fn append_audit(tx: &Transaction<'_>, a: &Audit<'_>) -> rusqlite::Result<()> {
+pub fn append_audit(tx: &mut impl Sql, a: &Audit<'_>) -> crate::infra::sql::Result<()> {
     tx.execute(
         "INSERT INTO audit (at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id, correlation_id, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -42,29 +42,29 @@ pub struct AuditFilter {
 }
 
 /// Entries matching `f`, oldest first, at most `limit`, as JSON.
-pub fn read(c: &Connection, f: &AuditFilter, limit: u32) -> rusqlite::Result<Vec<serde_json::Value>> {
+pub fn read(c: &mut impl Sql, f: &AuditFilter, limit: u32) -> crate::infra::sql::Result<Vec<serde_json::Value>> {
     use serde_json::json;
-    let mut st = c.prepare(
+    c.query_map(
         "SELECT seq, at, event, photo_id, session_id, facility, patient_id, practitioner_id, sha256, alex_id,
          correlation_id, detail FROM audit
          WHERE (?1 = '' OR session_id = ?1) AND (?2 = '' OR photo_id = ?2) AND (?3 = '' OR event = ?3)
          AND at >= ?4 ORDER BY seq LIMIT ?5",
-    )?;
-    st.query_map(params![f.session, f.photo, f.event, f.since, limit], |r| {
-        Ok(json!({
-            "seq": r.get::<_, i64>(0)?,
-            "at": chrono::DateTime::from_timestamp(r.get::<_, i64>(1)?, 0).map(|t| t.to_rfc3339()),
-            "event": r.get::<_, String>(2)?,
-            "photo_id": r.get::<_, Option<String>>(3)?,
-            "session_id": r.get::<_, Option<String>>(4)?,
-            "facility": r.get::<_, Option<String>>(5)?,
-            "patient_id": r.get::<_, Option<String>>(6)?,
-            "practitioner_id": r.get::<_, Option<String>>(7)?,
-            "sha256": r.get::<_, Option<String>>(8)?,
-            "alex_id": r.get::<_, Option<String>>(9)?,
-            "correlation_id": r.get::<_, Option<String>>(10)?,
-            "detail": r.get::<_, Option<String>>(11)?,
-        }))
-    })?
-    .collect()
+        params![f.session, f.photo, f.event, f.since, limit],
+        |r| {
+            Ok(json!({
+                "seq": r.get::<_, i64>(0)?,
+                "at": chrono::DateTime::from_timestamp(r.get::<_, i64>(1)?, 0).map(|t| t.to_rfc3339()),
+                "event": r.get::<_, String>(2)?,
+                "photo_id": r.get::<_, Option<String>>(3)?,
+                "session_id": r.get::<_, Option<String>>(4)?,
+                "facility": r.get::<_, Option<String>>(5)?,
+                "patient_id": r.get::<_, Option<String>>(6)?,
+                "practitioner_id": r.get::<_, Option<String>>(7)?,
+                "sha256": r.get::<_, Option<String>>(8)?,
+                "alex_id": r.get::<_, Option<String>>(9)?,
+                "correlation_id": r.get::<_, Option<String>>(10)?,
+                "detail": r.get::<_, Option<String>>(11)?,
+            }))
+        },
+    )
 }

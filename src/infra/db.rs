@@ -1,245 +1,304 @@
-//! The embedded SQLite database: launch sessions, photo records and the audit trail, beside the
-//! staged image files. SQLite because it is durable, needs no server, survives restarts and
-//! handles a practice's load; calls run on the blocking pool so they never stall the runtime.
+//! The record store: launch sessions, photo records, phone links, documents, limits and the audit
+//! trail. Embedded SQLite by default (durable, nothing to install, one instance); PostgreSQL when
+//! `DATABASE_URL=postgres://…` is set, so that several instances share one store. Domains write
+//! each call once against `infra::sql` and run it with `Db::call`; calls run on the blocking pool
+//! so they never stall the runtime.
+//!
+//! On SQLite calls run one at a time (one connection). On PostgreSQL each call is one
+//! SERIALIZABLE transaction, run again when PostgreSQL reports a serialization conflict: calls
+//! still behave as if one ran at a time, across every instance.
 
 use std::{
     path::Path,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
+use postgres::{IsolationLevel, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
 use rusqlite::Connection;
 
-/// Schema steps, applied in order once each (tracked by `PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &[
-    // 1: launch sessions and spent launch pairs.
-    "CREATE TABLE sessions (
-        id TEXT PRIMARY KEY,
-        browser_hash TEXT NOT NULL,
-        facility TEXT NOT NULL,
-        patient_id TEXT,
-        patient_name TEXT,
-        patient_birth_date TEXT,
-        patient_nhi TEXT,
-        practitioner_id TEXT,
-        practitioner_name TEXT,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        ended_at INTEGER
-    );
-    CREATE TABLE used_launches (
-        hash TEXT PRIMARY KEY,
-        expires_at INTEGER NOT NULL
-    );",
-    // 2: staged photos and the append-only audit trail.
-    "CREATE TABLE photos (
-        id TEXT PRIMARY KEY,
-        session_id TEXT NOT NULL REFERENCES sessions(id),
-        facility TEXT NOT NULL,
-        patient_id TEXT NOT NULL,
-        state TEXT NOT NULL,
-        blob_key TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        source TEXT NOT NULL,
-        taken_at INTEGER NOT NULL,
-        tags TEXT NOT NULL DEFAULT '{}',
-        alex_id TEXT,
-        failure_kind TEXT,
-        failure TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    );
-    CREATE INDEX photos_session ON photos(session_id, created_at);
-    CREATE TABLE audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
-        event TEXT NOT NULL,
-        photo_id TEXT,
-        session_id TEXT,
-        facility TEXT,
-        patient_id TEXT,
-        practitioner_id TEXT,
-        sha256 TEXT,
-        alex_id TEXT,
-        correlation_id TEXT,
-        detail TEXT
-    );
-    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
-        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
-        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
-    // 3: phone handoffs (only the token's hash is stored).
-    "CREATE TABLE handoffs (
-        token_hash TEXT PRIMARY KEY,
-        code TEXT UNIQUE,
-        session_id TEXT NOT NULL REFERENCES sessions(id),
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        revoked_at INTEGER
-    );
-    CREATE INDEX handoffs_session ON handoffs(session_id);",
-    // 4: the patient's consent to photography, recorded once per launch session.
-    "ALTER TABLE sessions ADD COLUMN consent_kind TEXT;
-    ALTER TABLE sessions ADD COLUMN consent_reason TEXT;
-    ALTER TABLE sessions ADD COLUMN consent_at INTEGER;",
-    // 5: the editor's saved operations (JSON, NULL = unedited), the target a photo was committed
-    // to, and the Inbox-Scan documents (identifier fixed before the POST, PDF kept for resends).
-    "ALTER TABLE photos ADD COLUMN edit TEXT;
-    ALTER TABLE photos ADD COLUMN target TEXT;
-    ALTER TABLE photos ADD COLUMN scan_doc TEXT;
-    CREATE TABLE scan_documents (
-        id TEXT PRIMARY KEY,
-        session_id TEXT NOT NULL REFERENCES sessions(id),
-        facility TEXT NOT NULL,
-        patient_id TEXT NOT NULL,
-        photo_ids TEXT NOT NULL,
-        part INTEGER NOT NULL,
-        parts INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        blob_key TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        pages INTEGER NOT NULL,
-        alex_id TEXT,
-        correlation_id TEXT,
-        failure_kind TEXT,
-        failure TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    );
-    CREATE INDEX scan_documents_session ON scan_documents(session_id, created_at);",
-    // 6: (a) photo ids are minted by the server; the browser's own id for an upload is only an
-    // idempotency key, unique within its session (a retried upload finds the photo it staged).
-    // (b) when the widget's page was closed (the session ends unless it is reopened at once).
-    "ALTER TABLE photos ADD COLUMN upload_key TEXT;
-    CREATE UNIQUE INDEX photos_upload_key ON photos(session_id, upload_key);
-    ALTER TABLE sessions ADD COLUMN closing_at INTEGER;",
-    // 7: an Inbox-Scan document is a PDF (of one or more photos) or a TIFF (of one photo).
-    "ALTER TABLE scan_documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'pdf';",
-    // 8: commit targets are a set; each part of a photo's commit keeps its own state. A photo
-    // points at its PDF (`scan_doc`) and its TIFF (`tiff_doc`); its Media part has `media_state`.
-    // Older rows: a TIFF photo's document moves to `tiff_doc`; a Media in Medtech is `sent`; a
-    // Media-bearing photo whose outcome was unknown keeps that unknown on its Media part.
-    "ALTER TABLE photos ADD COLUMN tiff_doc TEXT;
-    ALTER TABLE photos ADD COLUMN media_state TEXT;
-    UPDATE photos SET tiff_doc = scan_doc, scan_doc = NULL WHERE target = 'scan_tiff';
-    UPDATE photos SET media_state = 'sent'
-        WHERE (target IN ('media', 'both') AND state = 'committed') OR (target = 'both' AND alex_id IS NOT NULL);
-    UPDATE photos SET media_state = 'unknown'
-        WHERE target IN ('media', 'both') AND media_state IS NULL AND state = 'failed' AND failure_kind = 'outcome_unknown';",
-    // 9: follow-up tasks — the identifier sent to ALEX is fixed here before the POST, and the
-    // browser's key is unique within its session (a double click is one task).
-    "CREATE TABLE IF NOT EXISTS follow_up_tasks (
-        id TEXT PRIMARY KEY,
-        session_id TEXT NOT NULL REFERENCES sessions(id),
-        idem_key TEXT NOT NULL,
-        facility TEXT NOT NULL,
-        patient_id TEXT NOT NULL,
-        owner_id TEXT NOT NULL,
-        requester_id TEXT NOT NULL,
-        due TEXT NOT NULL,
-        description TEXT NOT NULL,
-        focus TEXT NOT NULL,
-        state TEXT NOT NULL,
-        alex_id TEXT,
-        correlation_id TEXT,
-        failure_kind TEXT,
-        failure TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        UNIQUE (session_id, idem_key)
-    );",
-    // 10: lesions of a skin check (staging's): a number per session, a point on the body map, a
-    // site and side, a note; a photo may belong to one. Removed lesions keep their number.
-    "CREATE TABLE lesions (
-        id TEXT PRIMARY KEY,
-        session_id TEXT NOT NULL REFERENCES sessions(id),
-        facility TEXT NOT NULL,
-        patient_id TEXT NOT NULL,
-        number INTEGER NOT NULL,
-        view TEXT NOT NULL,
-        x INTEGER NOT NULL,
-        y INTEGER NOT NULL,
-        site TEXT NOT NULL,
-        laterality TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        removed_at INTEGER,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        UNIQUE (session_id, number)
-    );
-    ALTER TABLE photos ADD COLUMN lesion_id TEXT;",
-    // 11: the browser engine of each opened launch (family and major version, never the
-    // User-Agent) and whether its WebAssembly ran. No reference to sessions: the counts outlive
-    // them (kept 90 days).
-    "CREATE TABLE launch_engines (
-        session_id TEXT PRIMARY KEY,
-        engine TEXT NOT NULL,
-        major INTEGER,
-        wasm INTEGER NOT NULL DEFAULT 0,
-        at INTEGER NOT NULL
-    );
-    CREATE INDEX launch_engines_at ON launch_engines(at);",
-];
+use super::{
+    schema,
+    sql::{self, Conn},
+};
+
+type PgPool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 #[derive(Clone)]
-pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+pub struct Db(Arc<Inner>);
+
+struct Inner {
+    engine: Engine,
+    /// This process's id among the instances sharing the store (a fresh random id per start).
+    instance: String,
+    /// An instance not heard from for this many seconds is gone (see `infra::instances`).
+    live_secs: i64,
+}
+
+enum Engine {
+    Lite(Mutex<Connection>),
+    /// The pool is `None` only while the store is being dropped.
+    Pg {
+        pool: Option<PgPool>,
+        url: String,
+    },
+}
+
+impl Drop for Inner {
+    /// PostgreSQL's sync client closes its connection by blocking on a runtime of its own, which
+    /// must not happen on a runtime's thread: the last handle's pool is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Engine::Pg { pool, .. } = &mut self.engine
+            && let Some(pool) = pool.take()
+        {
+            std::thread::spawn(move || drop(pool));
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] sql::Error),
     #[error("database task failed")]
     Join,
+    #[error("DATABASE_URL: {0}")]
+    Url(String),
 }
 
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sql(e.into())
+    }
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        DbError::Sql(e.into())
+    }
+}
+
+/// How many times a call is run when PostgreSQL keeps reporting serialization conflicts.
+const ATTEMPTS: u32 = 12;
+
 impl Db {
+    /// The embedded SQLite store at `path` (created and migrated when needed).
     pub fn open(path: &Path) -> Result<Db, DbError> {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
         migrate(&conn)?;
-        Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(Db::with(Engine::Lite(Mutex::new(conn))))
     }
 
-    /// Runs `f` with the connection on the blocking thread pool.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
+    /// The PostgreSQL store at `url` (`postgres://user:password@host:port/database`, or
+    /// `postgres://user@/database?host=/run/postgresql` for a Unix socket), at most `pool_size`
+    /// connections; migrated under an advisory lock, so instances may start together.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| DbError::Url(e.to_string()))?;
+        let mut client = config.connect(NoTls)?;
+        migrate_pg(&mut client)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(2))
+            .connection_timeout(Duration::from_secs(10))
+            .build(PostgresConnectionManager::new(config, NoTls))
+            .map_err(sql::Error::from)?;
+        Ok(Db::with(Engine::Pg {
+            pool: Some(pool),
+            url: url.to_string(),
+        }))
+    }
+
+    /// SQLite at `{data_dir}/clinical-images.sqlite3`, or PostgreSQL when `DATABASE_URL` is a
+    /// `postgres://` URL (`DATABASE_POOL_SIZE` connections, default 16; an instance silent for
+    /// `DATABASE_INSTANCE_TIMEOUT_SECONDS`, default 30, is gone).
+    pub async fn from_env(data_dir: &Path, env: &impl Fn(&str) -> Option<String>) -> Result<Db, DbError> {
+        let mut db = Db::from_url(data_dir, env).await?;
+        if let Some(secs) = env("DATABASE_INSTANCE_TIMEOUT_SECONDS").and_then(|v| v.parse::<i64>().ok())
+            && let Some(inner) = Arc::get_mut(&mut db.0)
+        {
+            inner.live_secs = secs.max(2);
+        }
+        Ok(db)
+    }
+
+    async fn from_url(data_dir: &Path, env: &impl Fn(&str) -> Option<String>) -> Result<Db, DbError> {
+        match env("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
+            None => Db::open(&data_dir.join("clinical-images.sqlite3")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let size = env("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16);
+                tokio::task::spawn_blocking(move || Db::connect(&url, size))
+                    .await
+                    .map_err(|_| DbError::Join)?
+            }
+            Some(_) => Err(DbError::Url(
+                "only postgres:// URLs are supported (unset it for the embedded SQLite store)".into(),
+            )),
+        }
+    }
+
+    fn with(engine: Engine) -> Db {
+        Db(Arc::new(Inner {
+            engine,
+            instance: uuid::Uuid::new_v4().to_string(),
+            live_secs: 30,
+        }))
+    }
+
+    /// This instance's id (see `infra::instances`).
+    pub fn instance(&self) -> &str {
+        &self.0.instance
+    }
+
+    /// Seconds after which an instance not heard from is gone.
+    pub fn live_secs(&self) -> i64 {
+        self.0.live_secs
+    }
+
+    /// The PostgreSQL URL when the store is shared by several instances (`None` on SQLite).
+    pub fn shared_url(&self) -> Option<&str> {
+        match &self.0.engine {
+            Engine::Pg { url, .. } => Some(url),
+            Engine::Lite(_) => None,
+        }
+    }
+
+    /// Runs `f` on the blocking thread pool with a connection. On PostgreSQL `f` runs inside one
+    /// SERIALIZABLE transaction, committed when it answers `Ok`, and is run again (from the start)
+    /// after a serialization conflict: `f` must do nothing but SQL.
+    pub async fn call<T, F>(&self, mut f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnMut(&mut Conn<'_>) -> sql::Result<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard).map_err(DbError::from)
+        let db = self.0.clone();
+        tokio::task::spawn_blocking(move || match &db.engine {
+            Engine::Lite(conn) => {
+                let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                Ok(f(&mut Conn::Lite(&mut guard))?)
+            }
+            Engine::Pg { pool, .. } => {
+                let mut client = pool.as_ref().ok_or(DbError::Join)?.get().map_err(sql::Error::from)?;
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let result = run_serializable(&mut client, &mut f);
+                    match result {
+                        Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                            metrics::counter!("clinical_images_db_retries_total").increment(1);
+                            std::thread::sleep(backoff(attempt));
+                        }
+                        other => return Ok(other?),
+                    }
+                }
+            }
         })
         .await
         .map_err(|_| DbError::Join)?
     }
+
+    /// Runs `f` while holding the store-wide lock `name` when no other instance holds it;
+    /// `Ok(None)` (without running `f`) when one does. On PostgreSQL an advisory lock on a
+    /// connection of its own (released if this instance dies); on SQLite there is one instance.
+    pub async fn exclusive<T, Fut>(&self, name: &str, f: impl FnOnce() -> Fut) -> Result<Option<T>, DbError>
+    where
+        Fut: std::future::Future<Output = T>,
+    {
+        let Engine::Pg { pool: Some(pool), .. } = &self.0.engine else {
+            return Ok(Some(f().await));
+        };
+        let (pool, key) = (pool.clone(), lock_key(name));
+        let held = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
+            let mut client = pool.get().map_err(sql::Error::from)?;
+            let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get(0);
+            Ok(got.then_some(client))
+        })
+        .await
+        .map_err(|_| DbError::Join)??;
+        let Some(mut client) = held else {
+            return Ok(None);
+        };
+        let out = f().await;
+        tokio::task::spawn_blocking(move || {
+            // Unlocked explicitly: the pooled connection outlives this call.
+            let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&key]);
+        })
+        .await
+        .map_err(|_| DbError::Join)?;
+        Ok(Some(out))
+    }
+}
+
+fn run_serializable<T>(
+    client: &mut postgres::Client,
+    f: &mut impl FnMut(&mut Conn<'_>) -> sql::Result<T>,
+) -> sql::Result<T> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::Serializable)
+        .start()?;
+    let mut conn = Conn::Pg(tx);
+    let value = f(&mut conn)?;
+    if let Conn::Pg(tx) = conn {
+        tx.commit()?;
+    }
+    Ok(value)
+}
+
+/// 2, 4, 8 … ms (at most 256), with up to as much again at random, so that conflicting calls
+/// do not meet again at once.
+fn backoff(attempt: u32) -> Duration {
+    let base = 1u64 << attempt.min(8);
+    Duration::from_millis(base + rand::random_range(0..=base))
+}
+
+/// A lock's name as PostgreSQL's 64-bit advisory key (stable across instances and releases).
+fn lock_key(name: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("clinical-images:{name}"));
+    i64::from_be_bytes(d[..8].try_into().unwrap_or([0; 8]))
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    migrate_to(conn, MIGRATIONS.len())
+    migrate_to(conn, schema::SQLITE.len())
 }
 
-/// Applies the migrations not yet applied, up to (and including) number `last`.
+/// Applies the SQLite migrations not yet applied, up to (and including) number `last`.
 fn migrate_to(conn: &Connection, last: usize) -> rusqlite::Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().take(last).skip(version) {
+    for (i, sql) in schema::SQLITE.iter().enumerate().take(last).skip(version) {
         conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
     }
     Ok(())
 }
 
+/// Applies PostgreSQL's migrations not yet applied, each in its own transaction, holding an
+/// advisory lock so that a second instance starting at the same moment waits, then finds them done.
+fn migrate_pg(client: &mut postgres::Client) -> Result<(), postgres::Error> {
+    let key = lock_key("migrate");
+    client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+    let result = (|| {
+        client.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        let done: i64 = client
+            .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?
+            .get(0);
+        for (i, step) in schema::POSTGRES.iter().enumerate().skip(done as usize) {
+            let mut tx = client.transaction()?;
+            tx.batch_execute(step)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&(i as i64 + 1)])?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    client.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::sql::{Sql, params};
 
     #[tokio::test]
     async fn migrations_apply_once_and_survive_reopen() {
@@ -247,21 +306,21 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.sqlite3");
         let db = Db::open(&path).unwrap();
-        db.call(|c| c.execute("INSERT INTO used_launches VALUES ('h', 1)", []))
+        db.call(|c| c.execute("INSERT INTO used_launches VALUES ('h', 1)", params![]))
             .await
             .unwrap();
         drop(db);
         let db = Db::open(&path).unwrap();
         let n: i64 = db
-            .call(|c| c.query_row("SELECT count(*) FROM used_launches", [], |r| r.get(0)))
+            .call(|c| c.query_row("SELECT count(*) FROM used_launches", params![], |r| r.get(0)))
             .await
             .unwrap();
         assert_eq!(n, 1);
         let v: usize = db
-            .call(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .call(|c| c.query_row("PRAGMA user_version", params![], |r| r.get(0)))
             .await
             .unwrap();
-        assert_eq!(v, MIGRATIONS.len());
+        assert_eq!(v, schema::SQLITE.len());
     }
 
     #[test]

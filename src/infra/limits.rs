@@ -36,7 +36,7 @@ impl AddressLimiter {
 }
 
 /// IPv4 addresses as they are; IPv6 by their /64 network.
-fn bucket(ip: IpAddr) -> IpAddr {
+pub fn bucket(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {

@@ -2,10 +2,15 @@
 //! trail's append, hashing and capability tokens, and times. It imports no domain.
 
 pub mod audit;
+pub mod bus;
 pub mod crypto;
 pub mod db;
 pub mod drain;
 pub mod gauge;
 pub mod http;
+pub mod instances;
 pub mod limits;
+pub mod schema;
+pub mod sql;
+mod sql_engines;
 pub mod time;

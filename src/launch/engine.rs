@@ -4,8 +4,8 @@
 //! string itself — and whether the page's WebAssembly then ran (the hydrated page says so once).
 //! Operators read the counts at `GET /api/ops/engines` (behind OPS_TOKEN).
 
+use crate::infra::sql::{OptionalExtension, Sql, params};
 use axum::http::{HeaderMap, Response, header};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::server::Sessions;
@@ -123,7 +123,7 @@ pub async fn record(state: &Sessions, sid: &str, engine: Engine) {
         .db
         .call(move |c| {
             c.execute(
-                "INSERT OR IGNORE INTO launch_engines (session_id, engine, major, wasm, at) VALUES (?1, ?2, ?3, 0, ?4)",
+                "INSERT INTO launch_engines (session_id, engine, major, wasm, at) VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT DO NOTHING",
                 params![sid, engine.family.slug(), engine.major, now_secs()],
             )
         })
@@ -176,19 +176,19 @@ pub async fn counts(state: &Sessions) -> Result<Vec<EngineCount>, AppError> {
     state
         .db
         .call(|c| {
-            let mut q = c.prepare(
+            c.query_map(
                 "SELECT engine, major, wasm, COUNT(*) FROM launch_engines
                  GROUP BY engine, major, wasm ORDER BY COUNT(*) DESC, engine, major, wasm",
-            )?;
-            let rows = q.query_map([], |r| {
-                Ok(EngineCount {
-                    engine: r.get(0)?,
-                    major: r.get(1)?,
-                    wasm: r.get::<_, i64>(2)? != 0,
-                    launches: r.get::<_, i64>(3)? as u64,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()
+                params![],
+                |r| {
+                    Ok(EngineCount {
+                        engine: r.get(0)?,
+                        major: r.get(1)?,
+                        wasm: r.get::<_, i64>(2)? != 0,
+                        launches: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
         })
         .await
         .map_err(|e| {

@@ -2,13 +2,13 @@
 //! The pair is checked for shape, rate, age, replay and facility, decoded through ALEX, and opens
 //! a launch session bound to a fresh browser secret.
 
+use crate::infra::sql::{Sql, params};
 use axum::{
     Extension,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Redirect, Response},
 };
-use rusqlite::params;
 use serde::Deserialize;
 
 use super::{
@@ -163,7 +163,7 @@ async fn start_session(
         .call(move |c| {
             c.execute("DELETE FROM used_launches WHERE expires_at < ?1", params![now_secs()])?;
             c.execute(
-                "INSERT OR IGNORE INTO used_launches (hash, expires_at) VALUES (?1, ?2)",
+                "INSERT INTO used_launches (hash, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![hash, keep_until],
             )
         })
@@ -206,9 +206,9 @@ async fn start_session(
     state
         .db
         .call(move |c| {
-            let (sid, browser, facility, patient, pr_id, pr_name) = row;
-            let tx = c.transaction()?;
-            if let Some(previous) = previous {
+            let (sid, browser, facility, patient, pr_id, pr_name) = &row;
+            let mut tx = c.transaction()?;
+            if let Some(previous) = &previous {
                 tx.execute(
                     "UPDATE sessions SET browser_hash = ?1 WHERE browser_hash = ?2 AND ended_at IS NULL AND expires_at > ?3",
                     params![browser, previous, now],

@@ -5,13 +5,13 @@
 
 use std::{ops::Deref, sync::Arc, time::Duration};
 
+use crate::infra::sql::{OptionalExtension, Sql, params};
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use cookie::{Cookie, SameSite};
-use rusqlite::{OptionalExtension, params};
 
 use super::session::{LaunchSession, SessionPatient, short};
 use crate::{
@@ -249,13 +249,13 @@ pub async fn record_consent(
     state
         .db
         .call(move |c| {
-            let tx = c.transaction()?;
+            let mut tx = c.transaction()?;
             tx.execute(
                 "UPDATE sessions SET consent_kind = ?1, consent_reason = ?2, consent_at = ?3 WHERE id = ?4",
                 params![k, r, now_secs(), sid],
             )?;
             append_audit(
-                &tx,
+                &mut tx,
                 &Audit {
                     event: "consent",
                     session_id: Some(&sid),

@@ -11,6 +11,7 @@ pub mod security;
 pub mod state;
 pub mod stuck;
 pub mod telemetry;
+mod upkeep;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -173,9 +174,17 @@ impl Running {
         settled
     }
 
+    /// This instance leaves the shared store's list of live instances (a graceful stop).
+    async fn leave(&self) {
+        if let Err(e) = crate::infra::instances::leave(&self.state.db).await {
+            tracing::warn!(error = %e, "this instance could not take itself off the list of live instances");
+        }
+    }
+
     /// Stops accepting, lets in-flight requests finish (bounded), and waits.
     pub async fn stop(self) {
         self.purge.abort();
+        self.leave().await;
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
     }
@@ -203,7 +212,7 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
     let task = tokio::spawn(listen::serve(listener, app, limits, async move {
         let _ = stopped.await;
     }));
-    let purge = tokio::spawn(retention(state.clone()));
+    let purge = tokio::spawn(upkeep::run(state.clone()));
     state.mark_ready();
     tracing::info!(%addr, simulator = state.simulator.is_some(), "serving");
     Ok(Running {
@@ -213,31 +222,4 @@ pub async fn start(state: AppState, addr: SocketAddr) -> std::io::Result<Running
         task,
         purge,
     })
-}
-
-/// Deletes images past the retention time, at start-up and then every ten minutes.
-async fn retention(state: AppState) {
-    let keep = state.settings.retention_hours as i64 * 3600;
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        // Each domain forgets what it holds.
-        state.renderer.forget();
-        state.sessions.launch_limiter.forget_idle();
-        crate::launch::engine::forget_old(&state.sessions).await;
-        state.ops_limiter.forget_idle();
-        metrics::upkeep();
-        match state.photos.store.purge(keep).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(images = n, "retention: images deleted"),
-            Err(e) => tracing::error!(error = %e, "retention purge failed"),
-        }
-        let cutoff = crate::infra::time::now_secs() - keep;
-        if let Err(e) = state.committer.photos.purge_scan_docs(cutoff).await {
-            tracing::error!(error = %e, "retention: Scan documents could not be purged");
-        }
-        if let Err(e) = crate::handoff::service::purge(&state.handoffs).await {
-            tracing::error!(error = %e.message, "retention: phone links could not be forgotten");
-        }
-    }
 }

@@ -109,7 +109,7 @@ impl AppState {
         super::metrics::install();
         let data_dir = settings.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::DataDir(data_dir.clone(), e))?;
-        let db = Db::open(&data_dir.join("clinical-images.sqlite3"))?;
+        let db = Db::from_env(&data_dir, &env).await?;
         let store = PhotoStore::from_settings(db.clone(), &settings, &env)?;
         let interrupted = store.recover_interrupted().await?;
         if interrupted > 0 {

@@ -2,7 +2,7 @@
 //! is one guarded UPDATE that names the states it leaves from, with its audit entry in the same
 //! transaction.
 
-use rusqlite::{OptionalExtension, params};
+use crate::infra::sql::{OptionalExtension, Sql, params};
 
 use super::{
     record::{COLUMNS, PhotoRecord, from_row, moved},
@@ -30,9 +30,9 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let mut changed = Vec::new();
-                for id in ids {
+                for id in &ids {
                     let Some(mut r) = tx
                         .query_row(
                             &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"),
@@ -52,7 +52,7 @@ impl PhotoStore {
                         "UPDATE photos SET tags = ?1, updated_at = ?2 WHERE id = ?3",
                         params![json, now_secs(), r.id],
                     )?;
-                    append_audit(&tx, &r.audit("tagged", prac.as_deref(), Some(&json)))?;
+                    append_audit(&mut tx, &r.audit("tagged", prac.as_deref(), Some(&json)))?;
                     changed.push(r);
                 }
                 tx.commit()?;
@@ -74,7 +74,7 @@ impl PhotoStore {
         let result = self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let changed = tx.execute(
                     "UPDATE photos SET edit = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ('staged', 'failed')",
                     params![edit, now_secs(), id, sid],
@@ -83,7 +83,7 @@ impl PhotoStore {
                     .query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2"), params![id, sid], from_row)
                     .optional()?;
                 if let (1, Some(r)) = (changed, &r) {
-                    append_audit(&tx, &r.audit("edited", prac.as_deref(), Some(&detail)))?;
+                    append_audit(&mut tx, &r.audit("edited", prac.as_deref(), Some(&detail)))?;
                 }
                 tx.commit()?;
                 Ok((changed, r))
@@ -123,6 +123,7 @@ impl PhotoStore {
         detail: Option<String>,
     ) -> Result<PhotoRecord, StoreError> {
         let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
+        let me = self.db.instance().to_string();
         // The states it may leave from, as SQL literals made from the enum (never from input).
         let from_sql = from
             .iter()
@@ -132,12 +133,12 @@ impl PhotoStore {
         let result = self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let moved = tx.execute(
                     &format!(
-                        "UPDATE photos SET state = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ({from_sql})"
+                        "UPDATE photos SET state = ?1, updated_at = ?2, claimed_by = ?5 WHERE id = ?3 AND session_id = ?4 AND state IN ({from_sql})"
                     ),
-                    params![to.as_str(), now_secs(), id, sid],
+                    params![to.as_str(), now_secs(), id, sid, me],
                 )?;
                 let r = tx
                     .query_row(
@@ -147,7 +148,7 @@ impl PhotoStore {
                     )
                     .optional()?;
                 if let (1, Some(r)) = (moved, &r) {
-                    append_audit(&tx, &r.audit(event, prac.as_deref(), detail.as_deref()))?;
+                    append_audit(&mut tx, &r.audit(event, prac.as_deref(), detail.as_deref()))?;
                 }
                 tx.commit()?;
                 Ok((moved, r))
@@ -169,7 +170,7 @@ impl PhotoStore {
         let r = self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let now = now_secs();
                 match &outcome {
                     Ok(alex_id) => tx.execute(
@@ -182,7 +183,7 @@ impl PhotoStore {
                     )?,
                 };
                 let event = if outcome.is_ok() { "committed" } else { "failed" };
-                append_audit(&tx, &Audit {
+                append_audit(&mut tx, &Audit {
                     alex_id: outcome.as_ref().ok().map(String::as_str),
                     correlation_id: correlation_id.as_deref(),
                     ..rec.audit(event, prac.as_deref(), outcome.as_ref().err().map(|(k, _)| k.as_str()))
@@ -195,27 +196,35 @@ impl PhotoStore {
         Ok(r)
     }
 
-    /// After a restart, a photo left "committing" may or may not have reached Medtech: mark it
+    /// A photo left "committing" by an instance that is gone (this one before a restart, or
+    /// another that died: see `infra::instances`) may or may not have reached Medtech: mark it
     /// failed with an unknown outcome, so it is never re-sent without the GP checking first.
+    /// Parts (a Media, a document) left on their way by such an instance become unknown too.
     pub async fn recover_interrupted(&self) -> Result<usize, StoreError> {
+        let alive_since = crate::infra::instances::alive_since(&self.db);
+        let gone = crate::infra::instances::unclaimed("claimed_by", 1);
         Ok(self
             .db
-            .call(|c| {
-                let tx = c.transaction()?;
-                let stuck: Vec<PhotoRecord> = {
-                    let mut st = tx.prepare(&format!("SELECT {COLUMNS} FROM photos WHERE state = 'committing'"))?;
-                    st.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?
-                };
+            .call(move |c| {
+                let mut tx = c.transaction()?;
+                let stuck: Vec<PhotoRecord> = tx.query_map(
+                    &format!("SELECT {COLUMNS} FROM photos WHERE state = 'committing' AND {gone}"),
+                    params![alive_since],
+                    from_row,
+                )?;
                 for r in &stuck {
                     tx.execute(
                         "UPDATE photos SET state = 'failed', failure_kind = 'outcome_unknown', failure = ?1, updated_at = ?2 WHERE id = ?3",
                         params![crate::alex::AlexError::OutcomeUnknown { detail: String::new() }.gp_message(), now_secs(), r.id],
                     )?;
-                    append_audit(&tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
+                    append_audit(&mut tx, &r.audit("failed", None, Some("outcome_unknown: interrupted by restart")))?;
                 }
                 // A Media on its way when the server stopped may or may not be in Medtech.
-                tx.execute("UPDATE photos SET media_state = 'unknown' WHERE media_state = 'sending'", [])?;
-                PhotoStore::recover_scan_docs(&tx)?;
+                tx.execute(
+                    &format!("UPDATE photos SET media_state = 'unknown' WHERE media_state = 'sending' AND {gone}"),
+                    params![alive_since],
+                )?;
+                PhotoStore::recover_scan_docs(&mut tx, alive_since)?;
                 tx.commit()?;
                 Ok(stuck.len())
             })

@@ -13,12 +13,12 @@ pub struct CorruptRow {
 
 impl CorruptRow {
     /// The error that refuses row `id` of `table` because of column `column` (at `index`).
-    pub fn error(table: &'static str, id: &str, index: usize, column: &'static str) -> rusqlite::Error {
+    pub fn error(table: &'static str, id: &str, _index: usize, column: &'static str) -> crate::infra::sql::Error {
         let corrupt = CorruptRow {
             table,
             id: id.to_string(),
             column,
         };
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(corrupt))
+        crate::infra::sql::Error::Corrupt(Box::new(corrupt))
     }
 }

@@ -2,8 +2,8 @@
 //! change is one transaction with its audit entry; every query names the session, so another
 //! session cannot see or touch a lesion; retention purges them with the photos.
 
+use crate::infra::sql::{OptionalExtension, Row, Sql, params};
 use axum::http::HeaderMap;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{
     lesion::{LesionView, MAX_LESIONS, MAX_NOTE},
@@ -28,7 +28,7 @@ use crate::{
 const LESION_COLUMNS: &str = "id, number, view, x, y, site, laterality, note, \
     (SELECT count(*) FROM photos WHERE photos.lesion_id = lesions.id AND photos.state NOT IN ('removed', 'expired'))";
 
-fn lesion_row(r: &Row<'_>) -> rusqlite::Result<LesionView> {
+fn lesion_row(r: &Row) -> crate::infra::sql::Result<LesionView> {
     let view: String = r.get(2)?;
     let id: String = r.get(0)?;
     let view = View::parse(&view).ok_or_else(|| super::corrupt::CorruptRow::error("lesions", &id, 2, "view"))?;
@@ -45,7 +45,7 @@ fn lesion_row(r: &Row<'_>) -> rusqlite::Result<LesionView> {
     })
 }
 
-fn get(tx: &Transaction<'_>, sid: &str, id: &str) -> rusqlite::Result<Option<LesionView>> {
+fn get(tx: &mut impl Sql, sid: &str, id: &str) -> crate::infra::sql::Result<Option<LesionView>> {
     tx.query_row(
         &format!("SELECT {LESION_COLUMNS} FROM lesions WHERE id = ?1 AND session_id = ?2 AND removed_at IS NULL"),
         params![id, sid],
@@ -93,10 +93,11 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let mut st = c.prepare(&format!(
-                    "SELECT {LESION_COLUMNS} FROM lesions WHERE session_id = ?1 AND removed_at IS NULL ORDER BY number"
-                ))?;
-                st.query_map(params![sid], lesion_row)?.collect()
+                c.query_map(
+                    &format!("SELECT {LESION_COLUMNS} FROM lesions WHERE session_id = ?1 AND removed_at IS NULL ORDER BY number"),
+                    params![sid],
+                    lesion_row,
+                )
             })
             .await?)
     }
@@ -128,7 +129,7 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let number: u32 = tx.query_row(
                     "SELECT coalesce(max(number), 0) + 1 FROM lesions WHERE session_id = ?1",
                     params![session.id],
@@ -147,8 +148,8 @@ impl PhotoStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
                     params![id, session.id, session.facility, patient, number, region.view.word(), x, y, region.site, region.side.code(), note, now],
                 )?;
-                let l = get(&tx, &session.id, &id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                append_audit(&tx, &audit(&session, &patient, "lesion_marked", None, &detail(&l)))?;
+                let l = get(&mut tx, &session.id, &id)?.ok_or(crate::infra::sql::Error::NoRows)?;
+                append_audit(&mut tx, &audit(&session, &patient, "lesion_marked", None, &detail(&l)))?;
                 tx.commit()?;
                 Ok(l)
             })
@@ -167,16 +168,16 @@ impl PhotoStore {
         let (session, patient, id) = (session.clone(), patient.to_string(), id.to_string());
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
-                let Some(l) = get(&tx, &session.id, &id)? else {
+                let mut tx = c.transaction()?;
+                let Some(l) = get(&mut tx, &session.id, &id)? else {
                     return Ok(Err(StoreError::NotFound));
                 };
                 let now = now_secs();
-                let out = match note {
+                let out = match &note {
                     Some(note) => {
                         tx.execute("UPDATE lesions SET note = ?1, updated_at = ?2 WHERE id = ?3", params![note, now, id])?;
-                        append_audit(&tx, &audit(&session, &patient, "lesion_changed", None, &detail(&l)))?;
-                        get(&tx, &session.id, &id)?
+                        append_audit(&mut tx, &audit(&session, &patient, "lesion_changed", None, &detail(&l)))?;
+                        get(&mut tx, &session.id, &id)?
                     }
                     None => {
                         tx.execute("UPDATE lesions SET removed_at = ?1, updated_at = ?1 WHERE id = ?2", params![now, id])?;
@@ -184,7 +185,7 @@ impl PhotoStore {
                             "UPDATE photos SET lesion_id = NULL, updated_at = ?1 WHERE lesion_id = ?2 AND state IN ('staged', 'failed', 'removed')",
                             params![now, id],
                         )?;
-                        append_audit(&tx, &audit(&session, &patient, "lesion_removed", None, &detail(&l)))?;
+                        append_audit(&mut tx, &audit(&session, &patient, "lesion_removed", None, &detail(&l)))?;
                         None
                     }
                 };
@@ -205,16 +206,16 @@ impl PhotoStore {
         let (session, prac) = (session.clone(), session.practitioner_id.clone());
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let target = match &lesion {
-                    Some(id) => match get(&tx, &session.id, id)? {
+                    Some(id) => match get(&mut tx, &session.id, id)? {
                         Some(l) => Some(l),
                         None => return Ok(Err(StoreError::NotFound)),
                     },
                     None => None,
                 };
                 let mut changed = Vec::new();
-                for id in ids {
+                for id in &ids {
                     let q = format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2");
                     let Some(mut r) = tx.query_row(&q, params![id, session.id], from_row).optional()? else {
                         continue;
@@ -239,7 +240,7 @@ impl PhotoStore {
                         Some(l) => ("lesion_linked", detail(l)),
                         None => ("lesion_unlinked", "{}".to_string()),
                     };
-                    append_audit(&tx, &r.audit(event, prac.as_deref(), Some(&what)))?;
+                    append_audit(&mut tx, &r.audit(event, prac.as_deref(), Some(&what)))?;
                     changed.push(tx.query_row(&q, params![r.id, session.id], from_row)?);
                 }
                 tx.commit()?;
@@ -253,19 +254,18 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
-                let due: Vec<(String, String, String, String)> = {
-                    let mut st =
-                        tx.prepare("SELECT id, session_id, facility, patient_id FROM lesions WHERE created_at < ?1")?;
-                    st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                        .collect::<rusqlite::Result<_>>()?
-                };
+                let mut tx = c.transaction()?;
+                let due: Vec<(String, String, String, String)> = tx.query_map(
+                    "SELECT id, session_id, facility, patient_id FROM lesions WHERE created_at < ?1",
+                    params![cutoff],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
                 for (id, sid, facility, patient) in &due {
                     tx.execute("UPDATE photos SET lesion_id = NULL WHERE lesion_id = ?1", params![id])?;
                     tx.execute("DELETE FROM lesions WHERE id = ?1", params![id])?;
                     let detail = serde_json::json!({ "lesion": id }).to_string();
                     append_audit(
-                        &tx,
+                        &mut tx,
                         &Audit {
                             event: "lesion_expired",
                             session_id: Some(sid),

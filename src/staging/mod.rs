@@ -17,6 +17,8 @@ pub mod lesion_panel;
 #[cfg(feature = "ssr")]
 pub mod lesions;
 #[cfg(feature = "ssr")]
+pub mod live;
+#[cfg(feature = "ssr")]
 pub mod recheck;
 #[cfg(feature = "ssr")]
 pub mod record;

@@ -1,7 +1,7 @@
 //! One photo's record (ssr only): what the `photos` table holds, read strictly (a row that
 //! cannot be read is refused, never defaulted), its audit entry, and how pages see it.
 
-use rusqlite::Row;
+use crate::infra::sql::Row;
 
 use super::{corrupt::CorruptRow, lesion::LesionTag, store::StoreError};
 use crate::{
@@ -49,7 +49,7 @@ pub(crate) const COLUMNS: &str = "id, session_id, facility, patient_id, state, b
                        (SELECT number FROM lesions WHERE lesions.id = photos.lesion_id), \
                        (SELECT note FROM lesions WHERE lesions.id = photos.lesion_id)";
 
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRecord> {
+pub(crate) fn from_row(r: &Row) -> crate::infra::sql::Result<PhotoRecord> {
     let id: String = r.get(0)?;
     let corrupt = |index, column| CorruptRow::error("photos", &id, index, column);
     let state: String = r.get(4)?;

@@ -3,7 +3,7 @@
 //! to retention — across all sessions. Never an image, a patient or a session: a photo's id, its
 //! practice, its age, its state and the last reason it gave.
 
-use rusqlite::params;
+use crate::infra::sql::{Sql, params};
 use serde::Serialize;
 
 use super::store::{PhotoStore, StoreError};
@@ -68,9 +68,9 @@ impl PhotoStore {
             .call(|c| {
                 c.query_row(
                     "SELECT
-                       COALESCE(SUM(state = 'failed' AND COALESCE(failure_kind, '') != ?1), 0),
-                       COALESCE(SUM(state = 'failed' AND failure_kind = ?1), 0),
-                       COALESCE(SUM(state = 'committing'), 0)
+                       count(CASE WHEN state = 'failed' AND COALESCE(failure_kind, '') != ?1 THEN 1 END),
+                       count(CASE WHEN state = 'failed' AND failure_kind = ?1 THEN 1 END),
+                       count(CASE WHEN state = 'committing' THEN 1 END)
                      FROM photos WHERE state IN ('failed', 'committing')",
                     params![OUTCOME_UNKNOWN],
                     |r| {
@@ -100,12 +100,12 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let mut st = c.prepare(
+                c.query_map(
                     "SELECT id, facility, state, created_at, failure_kind, failure FROM photos
                      WHERE blob_key != '' AND (state = 'failed' OR (state IN ('staged', 'committing') AND created_at <= ?1))
                      ORDER BY created_at, rowid LIMIT ?2",
-                )?;
-                st.query_map(params![near, limit], |r| {
+                    params![near, limit],
+                    |r| {
                     let state: String = r.get(2)?;
                     let created: i64 = r.get(3)?;
                     let failure_kind: Option<String> = r.get(4)?;
@@ -124,8 +124,8 @@ impl PhotoStore {
                         failure_kind,
                         reason: r.get(5)?,
                     })
-                })?
-                .collect()
+                    },
+                )
             })
             .await?)
     }

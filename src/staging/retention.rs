@@ -2,8 +2,8 @@
 //! deleted (uncommitted photos become `expired`, committed ones keep their record for the audit),
 //! and so is any stored object no record refers to.
 
+use crate::infra::sql::{Sql, params};
 use object_store::path::Path as BlobPath;
-use rusqlite::params;
 
 use super::{
     record::{COLUMNS, PhotoRecord, from_row},
@@ -26,10 +26,11 @@ impl PhotoStore {
         let due: Vec<PhotoRecord> = self
             .db
             .call(move |c| {
-                let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"
-                ))?;
-                st.query_map(params![cutoff], from_row)?.collect()
+                c.query_map(
+                    &format!("SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"),
+                    params![cutoff],
+                    from_row,
+                )
             })
             .await?;
         // Someone should hear of what is lost before it goes: a count, never who.
@@ -56,13 +57,13 @@ impl PhotoStore {
             let r = r.clone();
             self.db
                 .call(move |c| {
-                    let tx = c.transaction()?;
+                    let mut tx = c.transaction()?;
                     let expire = r.state != PhotoState::Committed;
                     tx.execute(
-                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
+                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 = 1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
                         params![expire, now_secs(), r.id],
                     )?;
-                    append_audit(&tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
+                    append_audit(&mut tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
                     tx.commit()
                 })
                 .await?;
@@ -89,12 +90,15 @@ impl PhotoStore {
         let known: std::collections::HashSet<String> = self
             .db
             .call(|c| {
-                let mut st = c.prepare(
+                c.query_map(
                     "SELECT blob_key FROM photos WHERE blob_key != '' UNION SELECT blob_key FROM scan_documents WHERE blob_key != ''",
-                )?;
-                st.query_map([], |r| r.get(0))?.collect()
+                    params![],
+                    |r| r.get(0),
+                )
             })
-            .await?;
+            .await?
+            .into_iter()
+            .collect();
         let cutoff = chrono::DateTime::from_timestamp(cutoff, 0).unwrap_or_default();
         let mut swept = 0;
         for prefix in ["photos", "scan"] {

@@ -11,7 +11,7 @@ use axum::{
 use super::{
     recheck::{RecheckLimits, recheck},
     record::PhotoRecord,
-    service::{PhotoEvent, Photos, staged_record, store_error},
+    service::{Photos, staged_record, store_error},
 };
 use crate::{
     error::{AppError, ErrorKind},
@@ -213,10 +213,7 @@ pub async fn stage_upload(
         record = tagged;
     }
     tracing::info!(photo = %record.id, session = %short(&session.id), bytes_in = size_in, bytes = record.bytes, width = record.width, height = record.height, source, "photo staged");
-    let _ = state.events.send(PhotoEvent {
-        session_id: session.id.clone(),
-        record: record.clone(),
-    });
+    state.publish(&record).await;
     Ok(record)
 }
 

@@ -44,11 +44,14 @@ impl Deref for Photos {
     }
 }
 
-/// A photo of a session changed (sent to that session's open pages).
+/// What a session's open pages hear (see `live`).
 #[derive(Clone, Debug)]
-pub struct PhotoEvent {
-    pub session_id: String,
-    pub record: PhotoRecord,
+pub enum PhotoEvent {
+    /// A photo of this session was staged (from the phone or another tab, on any instance).
+    Staged { session_id: String, record: PhotoRecord },
+    /// Changes may have been missed (another instance could not be heard for a while): every
+    /// page reloads its photos.
+    Missed,
 }
 
 impl Photos {

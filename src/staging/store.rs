@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::infra::sql::{OptionalExtension, Sql, params};
 use axum::body::Bytes;
 use object_store::{ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as BlobPath};
-use rusqlite::{OptionalExtension, params};
 
 use super::{
     recheck::Checked,
@@ -129,15 +129,15 @@ impl PhotoStore {
         let inserted = self
             .db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 let now = now_secs();
                 let inserted = tx.execute(
-                    "INSERT OR IGNORE INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, source, taken_at, created_at, updated_at, upload_key)
-                     VALUES (?1, ?2, ?3, ?4, 'staged', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+                    "INSERT INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, source, taken_at, created_at, updated_at, upload_key)
+                     VALUES (?1, ?2, ?3, ?4, 'staged', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13) ON CONFLICT DO NOTHING",
                     params![id, sid, fac, pid, blob_key, sha, bytes as i64, w, h, source, taken_at, now, key_of_upload],
                 )?;
                 if inserted == 1 {
-                    append_audit(&tx, &Audit {
+                    append_audit(&mut tx, &Audit {
                         event: "added",
                         photo_id: Some(&id),
                         session_id: Some(&sid),
@@ -192,10 +192,11 @@ impl PhotoStore {
         Ok(self
             .db
             .call(move |c| {
-                let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND state NOT IN ('removed', 'expired') ORDER BY created_at, rowid"
-                ))?;
-                st.query_map(params![sid], from_row)?.collect()
+                c.query_map(
+                    &format!("SELECT {COLUMNS} FROM photos WHERE session_id = ?1 AND state NOT IN ('removed', 'expired') ORDER BY created_at, rowid"),
+                    params![sid],
+                    from_row,
+                )
             })
             .await?)
     }
@@ -224,9 +225,9 @@ impl PhotoStore {
             let r = record.clone();
             self.db
                 .call(move |c| {
-                    let tx = c.transaction()?;
+                    let mut tx = c.transaction()?;
                     append_audit(
-                        &tx,
+                        &mut tx,
                         &r.audit(
                             "integrity_failed",
                             None,

@@ -38,9 +38,23 @@ pub async fn start(env: &[(&str, &str)]) -> Running {
 }
 
 /// As `start`, with `[app]` settings overridden (e.g. `APP_DATA_DIR` to restart on the same data).
+/// With TEST_STORE=postgres the records go to a PostgreSQL database named after the data
+/// directory (so a restart on the same data finds them), unless `env` names a DATABASE_URL.
 pub async fn start_with(overrides: &[(&str, &str)], env: &[(&str, &str)]) -> Running {
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let state = AppState::build_with_env(settings(overrides), leptos_options(), move |k| {
+    // The app's warnings and errors, shown with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
+    let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let settings = settings(overrides);
+    if super::pg::store_is_postgres() && !env.iter().any(|(k, _)| k == "DATABASE_URL") {
+        use sha2::Digest;
+        let dir = settings.data_dir.to_string_lossy().into_owned();
+        let name = hex::encode(&sha2::Sha256::digest(dir.as_bytes())[..12]);
+        env.push(("DATABASE_URL".into(), super::pg::database(&name).await));
+    }
+    let state = AppState::build_with_env(settings, leptos_options(), move |k| {
         env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     })
     .await
@@ -50,8 +64,25 @@ pub async fn start_with(overrides: &[(&str, &str)], env: &[(&str, &str)]) -> Run
         .expect("app starts")
 }
 
-pub fn url(app: &Running, path: &str) -> String {
-    format!("http://{}{}", app.addr, path)
+/// Something serving the app: an in-process `Running`, or an instance in a child process.
+pub trait Served {
+    fn base(&self) -> String;
+}
+
+impl Served for Running {
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl<T: Served> Served for std::sync::Arc<T> {
+    fn base(&self) -> String {
+        (**self).base()
+    }
+}
+
+pub fn url(app: &impl Served, path: &str) -> String {
+    format!("{}{}", app.base(), path)
 }
 
 /// A desktop browser: a launch session id and the cookie that proves this browser opened it.
@@ -84,6 +115,18 @@ pub async fn launch_without_consent(app: &Running, nhi: &str, facility: &str) ->
 /// As `launch_without_consent`, by a browser sending `user_agent` (when given).
 pub async fn launch_with_agent(app: &Running, nhi: &str, facility: &str, user_agent: Option<&str>) -> Desktop {
     let sim = app.state.simulator.clone().expect("simulator mode");
+    launch_on(app, &sim, nhi, facility, user_agent).await
+}
+
+/// Launches the widget served by `app` through the real `/launch` path, with a launch link
+/// minted by `sim` (the ALEX that `app` talks to).
+pub async fn launch_on(
+    app: &impl Served,
+    sim: &clinical_images::simulator::Simulator,
+    nhi: &str,
+    facility: &str,
+    user_agent: Option<&str>,
+) -> Desktop {
     let patient = sim
         .patients(facility)
         .into_iter()
@@ -116,7 +159,12 @@ pub async fn launch_with_agent(app: &Running, nhi: &str, facility: &str, user_ag
 }
 
 /// Calls a server function (URL-encoded arguments, JSON answer) as the desktop browser.
-pub async fn call(app: &Running, desktop: &Desktop, endpoint: &str, args: &[(&str, &str)]) -> (u16, serde_json::Value) {
+pub async fn call(
+    app: &impl Served,
+    desktop: &Desktop,
+    endpoint: &str,
+    args: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
     let res = http()
         .post(url(app, &format!("/api/{endpoint}")))
         .header("cookie", &desktop.cookie)
@@ -142,7 +190,7 @@ pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
 
 /// Uploads a photo as multipart to `path` (desktop: `/api/w/{sid}/photos`, phone: `/api/m/{token}/photos`).
 pub async fn upload(
-    app: &Running,
+    app: &impl Served,
     path: &str,
     cookie: Option<&str>,
     fields: &[(&str, &str)],
@@ -170,7 +218,7 @@ pub async fn upload(
 
 /// Uploads a photo through the desktop session's endpoint.
 pub async fn upload_desktop(
-    app: &Running,
+    app: &impl Served,
     d: &Desktop,
     fields: &[(&str, &str)],
     photo: Vec<u8>,
@@ -179,7 +227,7 @@ pub async fn upload_desktop(
 }
 
 /// Commits one photo as the desktop browser.
-pub async fn commit(app: &Running, d: &Desktop, id: &str) -> (u16, serde_json::Value) {
+pub async fn commit(app: &impl Served, d: &Desktop, id: &str) -> (u16, serde_json::Value) {
     call(
         app,
         d,
@@ -190,12 +238,12 @@ pub async fn commit(app: &Running, d: &Desktop, id: &str) -> (u16, serde_json::V
 }
 
 /// The audit entries of one photo, oldest first (the app must run with `OPS_TOKEN=ops`).
-pub async fn audit(app: &Running, photo: &str) -> serde_json::Value {
+pub async fn audit(app: &impl Served, photo: &str) -> serde_json::Value {
     audit_where(app, &format!("photo={photo}")).await
 }
 
 /// The audit entries matching `query` (e.g. `session=…`), oldest first (needs `OPS_TOKEN=ops`).
-pub async fn audit_where(app: &Running, query: &str) -> serde_json::Value {
+pub async fn audit_where(app: &impl Served, query: &str) -> serde_json::Value {
     http()
         .get(url(app, &format!("/api/audit?{query}")))
         .bearer_auth("ops")
@@ -226,7 +274,7 @@ pub fn id_fields(ids: &[String]) -> Vec<(String, String)> {
 
 /// Stages `n` small photos through the desktop session and tags them all (left forearm,
 /// anterior, lesion), so they are ready to commit; answers their ids.
-pub async fn stage_ready(app: &Running, d: &Desktop, n: u32) -> Vec<String> {
+pub async fn stage_ready(app: &impl Served, d: &Desktop, n: u32) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         let id = uuid::Uuid::new_v4().to_string();
@@ -252,7 +300,7 @@ pub async fn stage_ready(app: &Running, d: &Desktop, n: u32) -> Vec<String> {
 
 /// Commits photos as Inbox-Scan PDFs as the desktop browser.
 pub async fn commit_scan(
-    app: &Running,
+    app: &impl Served,
     d: &Desktop,
     ids: &[String],
     resend_unknown: bool,
@@ -265,7 +313,7 @@ pub async fn commit_scan(
 /// (their PDF) or `photos/commit-tiff` (their TIFFs); `targets` is where photos never sent before
 /// go (e.g. "media,scan_pdf,scan_tiff"; the endpoint's own target when `None`).
 pub async fn commit_part(
-    app: &Running,
+    app: &impl Served,
     d: &Desktop,
     endpoint: &str,
     ids: &[String],
@@ -284,7 +332,7 @@ pub async fn commit_part(
 
 /// Sends the Media part of one photo's commit as the desktop browser (see `commit_part`).
 pub async fn commit_media(
-    app: &Running,
+    app: &impl Served,
     d: &Desktop,
     id: &str,
     resend_unknown: bool,
@@ -303,4 +351,20 @@ pub async fn commit_media(
         ],
     )
     .await
+}
+
+/// Reads a streamed answer (server-sent events) until `needle` appears or five seconds pass;
+/// answers what was read.
+pub async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
+    let mut seen = String::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(chunk)) = res.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(needle) {
+                break;
+            }
+        }
+    })
+    .await;
+    seen
 }

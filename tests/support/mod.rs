@@ -2,4 +2,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod cluster;
 pub mod fhir_r4;
+pub mod moto;
+pub mod pg;

@@ -1,0 +1,78 @@
+//! The record store's guarantees, on whichever engine the suite runs (SQLite by default;
+//! PostgreSQL with TEST_STORE=postgres, as `./dev test` runs it a second time): the audit trail
+//! is append-only in the database itself, and calls behave as if one ran at a time.
+
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use clinical_images::{infra::sql::Sql, params};
+use support::app;
+
+#[tokio::test]
+async fn the_database_itself_refuses_to_change_or_delete_the_audit_trail() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", "F2N060-E").await;
+    app::stage_ready(&srv, &d, 1).await;
+    let count = || async {
+        srv.state
+            .db
+            .call(|c| c.query_row("SELECT count(*) FROM audit", params![], |r| r.get::<_, i64>(0)))
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    assert!(before > 0, "staging wrote audit entries");
+    let mut refusals = vec!["UPDATE audit SET detail = 'rewritten'", "DELETE FROM audit"];
+    if srv.state.db.shared_url().is_some() {
+        refusals.push("TRUNCATE audit");
+    }
+    for sql in refusals {
+        let e = srv
+            .state
+            .db
+            .call(move |c| c.execute(sql, params![]))
+            .await
+            .expect_err(sql);
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(count().await, before, "nothing changed");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_read_then_write_calls_lose_no_update() {
+    let srv = app::start(&[]).await;
+    let db = srv.state.db.clone();
+    db.call(|c| {
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS t_counter (id TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+            params![],
+        )?;
+        c.execute("INSERT INTO t_counter (id, n) VALUES ('x', 0)", params![])
+    })
+    .await
+    .unwrap();
+    // Each call reads the counter, then writes it plus one: interleaved without isolation, some
+    // increments would be lost (on PostgreSQL the conflicting calls are run again).
+    let calls = (0..40).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.call(|c| {
+                let n: i64 = c.query_row("SELECT n FROM t_counter WHERE id = 'x'", params![], |r| r.get(0))?;
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                c.execute("UPDATE t_counter SET n = ?1 WHERE id = 'x'", params![n + 1])
+            })
+            .await
+        })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    let n: i64 = db
+        .call(|c| c.query_row("SELECT n FROM t_counter WHERE id = 'x'", params![], |r| r.get(0)))
+        .await
+        .unwrap();
+    assert_eq!(n, 40);
+    srv.stop().await;
+}
