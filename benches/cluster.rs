@@ -21,6 +21,7 @@ const PHOTOS: u32 = 5;
 
 struct Run {
     label: &'static str,
+    images: &'static str,
     commits: usize,
     wall: Duration,
     latencies: Vec<Duration>,
@@ -30,7 +31,7 @@ fn pct(v: &[Duration], p: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn run(label: &'static str, shared: &Shared, instances: &[Instance]) -> Run {
+async fn run(label: &'static str, images: &'static str, shared: &Shared, instances: &[Instance]) -> Run {
     let on = |i: usize| &instances[i % instances.len()];
     // Launch and stage first: only the commits are timed.
     let mut staged: Vec<(usize, Desktop, Vec<String>)> = Vec::new();
@@ -67,6 +68,7 @@ async fn run(label: &'static str, shared: &Shared, instances: &[Instance]) -> Ru
     latencies.sort();
     Run {
         label,
+        images,
         commits: latencies.len(),
         wall,
         latencies,
@@ -77,35 +79,40 @@ async fn run(label: &'static str, shared: &Shared, instances: &[Instance]) -> Ru
 async fn main() {
     let latency = Duration::from_millis(150);
     let mut runs = Vec::new();
-    for (label, instances, store) in [
-        ("SQLite × 1", 1, "sqlite"),
-        ("PostgreSQL × 1", 1, "postgres"),
-        ("PostgreSQL × 2", 2, "postgres"),
+    // Images: local disk with one instance (as shipped), the S3 test server (moto, a Python
+    // server on the same cores) when two instances must share them — and PostgreSQL × 1 both
+    // ways, to tell the store's cost from the image store's.
+    for (label, instances, store, images) in [
+        ("SQLite × 1", 1, "sqlite", "local"),
+        ("PostgreSQL × 1", 1, "postgres", "local"),
+        ("PostgreSQL × 1", 1, "postgres", "s3"),
+        ("PostgreSQL × 2", 2, "postgres", "s3"),
     ] {
         let Some(shared) = Shared::new(latency).await else {
             eprintln!("cluster bench needs PostgreSQL (TEST_PG_URL) and moto: run ./dev bench");
             return;
         };
-        let extra: &[(&str, &str)] = if store == "sqlite" {
-            &[("DATABASE_URL", ""), ("APP_BLOB_STORE", "local")]
-        } else {
-            &[]
+        let extra: &[(&str, &str)] = match (store, images) {
+            ("sqlite", _) => &[("DATABASE_URL", ""), ("APP_BLOB_STORE", "local")],
+            (_, "local") => &[("APP_BLOB_STORE", "local")],
+            _ => &[],
         };
         let mut started = Vec::new();
         for name in ["A", "B"].into_iter().take(instances) {
             started.push(shared.instance(name, extra).await);
         }
-        runs.push(run(label, &shared, &started).await);
+        runs.push(run(label, images, &shared, &started).await);
     }
     println!("\ncommits ({SESSIONS} sessions × {PHOTOS} photos, 3 at a time per session; ALEX answers after 150 ms)");
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>10} {:>10}",
-        "store", "commits", "per s", "p50", "p99", "max"
+        "{:<16} {:<7} {:>8} {:>10} {:>10} {:>10} {:>10}",
+        "store", "images", "commits", "per s", "p50", "p99", "max"
     );
     for r in &runs {
         println!(
-            "{:<16} {:>8} {:>10.1} {:>8} ms {:>7} ms {:>7} ms",
+            "{:<16} {:<7} {:>8} {:>10.1} {:>8} ms {:>7} ms {:>7} ms",
             r.label,
+            r.images,
             r.commits,
             r.commits as f64 / r.wall.as_secs_f64(),
             pct(&r.latencies, 0.5).as_millis(),

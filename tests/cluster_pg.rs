@@ -94,6 +94,88 @@ async fn a_phone_photo_through_b_reaches_the_desktop_on_a() {
         sent.elapsed().as_millis(),
         uploaded.as_millis()
     );
+
+    // The store cuts every listener off (a failover, a restart of PostgreSQL): A reconnects and
+    // asks its pages to reload, since notes may have been missed meanwhile.
+    let cut = shared
+        .query_i64(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE $1",
+            "LISTEN%".into(),
+        )
+        .await;
+    assert!(cut >= 2, "both instances were listening: {cut}");
+    let seen = app::read_until(&mut feed, "event: resync").await;
+    assert!(seen.contains("event: resync"), "A's page is asked to reload: {seen:?}");
+    // And the feed goes on across instances.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let (status, v) = app::upload(
+        &b,
+        &format!("/api/m/{token}/photos"),
+        None,
+        &[("id", &key)],
+        app::jpeg(320, 240),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let seen = app::read_until(&mut feed, "event: photo").await;
+    assert!(seen.contains("event: photo"), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guessing_limits_launch_replays_and_one_use_codes_hold_across_instances() {
+    let Some(shared) = Shared::new(Duration::ZERO).await else {
+        return;
+    };
+    let (a, b) = (shared.instance("A", &[]).await, shared.instance("B", &[]).await);
+    // A launch link used on A is spent on B too.
+    let patient = shared.sim.patients(UAT)[3].clone();
+    let gp = shared.sim.practitioners(UAT)[0].id.clone();
+    let pair = shared.sim.mint_launch(UAT, Some(&patient.id), &gp);
+    let path = format!("/launch?context={}&signature={}", pair.context, pair.signature);
+    let first = app::http().get(app::url(&a, &path)).send().await.unwrap();
+    assert_eq!(first.status(), 303);
+    assert!(first.headers()["location"].to_str().unwrap().starts_with("/w/"));
+    let again = app::http().get(app::url(&b, &path)).send().await.unwrap();
+    assert_ne!(
+        again
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .get(..3),
+        Some("/w/"),
+        "a replayed launch opens nothing on the other instance"
+    );
+
+    // A phone code redeemed through A is used up for B.
+    let d = desktop(&a, &shared.sim, 4).await;
+    let (status, h) = app::call(&a, &d, "handoff/start", &[("sid", &d.sid)]).await;
+    assert_eq!(status, 200, "{h}");
+    let code = h["code"].as_str().unwrap().to_string();
+    let (status, token) = app::call(&a, &d, "handoff/redeem", &[("code", &code)]).await;
+    assert_eq!(status, 200, "{token}");
+    let (status, _) = app::call(&b, &d, "handoff/redeem", &[("code", &code)]).await;
+    assert_eq!(status, 400, "the code is spent on B too");
+
+    // Wrong codes count on both: ten spread over A and B lock this address out of both
+    // (the spent code above was the first).
+    for i in 0..9 {
+        let on: &Instance = if i % 2 == 0 { &a } else { &b };
+        let (status, _) = app::call(on, &d, "handoff/redeem", &[("code", "ZZZZ-ZZZZ")]).await;
+        assert_eq!(status, 400);
+    }
+    let (_, h) = app::call(&a, &d, "handoff/start", &[("sid", &d.sid)]).await;
+    let fresh = h["code"].as_str().unwrap().to_string();
+    for on in [&a, &b] {
+        let (status, e) = app::call(on, &d, "handoff/redeem", &[("code", &fresh)]).await;
+        assert_eq!(status, 400);
+        assert!(
+            e["message"].as_str().unwrap().starts_with("Too many wrong codes"),
+            "{e}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -24,7 +24,7 @@ async fn the_database_itself_refuses_to_change_or_delete_the_audit_trail() {
     let before = count().await;
     assert!(before > 0, "staging wrote audit entries");
     let mut refusals = vec!["UPDATE audit SET detail = 'rewritten'", "DELETE FROM audit"];
-    if srv.state.db.shared_url().is_some() {
+    if srv.state.db.is_shared() {
         refusals.push("TRUNCATE audit");
     }
     for sql in refusals {

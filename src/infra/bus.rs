@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use super::{
     db::{Db, DbError},
@@ -30,7 +30,7 @@ const BACKLOG: usize = 1024;
 /// Sends `payload` (at most 8000 bytes, never patient data) on `channel` when the store is
 /// shared; nothing on SQLite.
 pub async fn notify(db: &Db, channel: &'static str, payload: String) -> Result<(), DbError> {
-    if db.shared_url().is_none() {
+    if !db.is_shared() {
         return Ok(());
     }
     db.call(move |c| {
@@ -43,13 +43,14 @@ pub async fn notify(db: &Db, channel: &'static str, payload: String) -> Result<(
 /// Listens on `channel` from now on, reconnecting after a lost connection (and saying `Missed`
 /// when it is back). `None` on SQLite. The listener stops when the receiver is dropped.
 pub fn listen(db: &Db, channel: &'static str) -> Option<mpsc::Receiver<Heard>> {
-    let url = db.shared_url()?.to_string();
+    let (config, tls) = db.pg_connect_info()?;
     let (tx, rx) = mpsc::channel(BACKLOG);
     tokio::spawn(async move {
         let mut connected_before = false;
         while !tx.is_closed() {
-            if let Err(e) = hear(&url, channel, &tx, &mut connected_before).await {
-                tracing::warn!(error = %e, channel, "listening for other instances failed; reconnecting");
+            if let Err(e) = hear(&config, tls.clone(), channel, &tx, &mut connected_before).await {
+                let error = super::sql::pg_words(&e);
+                tracing::warn!(%error, channel, "listening for other instances failed; reconnecting");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -59,12 +60,13 @@ pub fn listen(db: &Db, channel: &'static str) -> Option<mpsc::Receiver<Heard>> {
 
 /// One connection's life: LISTEN, then pass on what comes until it ends.
 async fn hear(
-    url: &str,
+    config: &tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
     channel: &'static str,
     out: &mpsc::Sender<Heard>,
     connected_before: &mut bool,
 ) -> Result<(), tokio_postgres::Error> {
-    let (client, mut conn) = tokio_postgres::connect(url, NoTls).await?;
+    let (client, mut conn) = config.connect(tls).await?;
     let (ntx, mut nrx) = mpsc::channel::<Heard>(BACKLOG);
     // The connection's driver: notifications arrive here.
     let driver = tokio::spawn(async move {

@@ -14,16 +14,18 @@ use std::{
     time::Duration,
 };
 
-use postgres::{IsolationLevel, NoTls};
+use postgres::IsolationLevel;
 use r2d2_postgres::PostgresConnectionManager;
 use rusqlite::Connection;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     schema,
     sql::{self, Conn},
 };
 
-type PgPool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type PgPool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
 #[derive(Clone)]
 pub struct Db(Arc<Inner>);
@@ -41,7 +43,8 @@ enum Engine {
     /// The pool is `None` only while the store is being dropped.
     Pg {
         pool: Option<PgPool>,
-        url: String,
+        config: tokio_postgres::Config,
+        tls: MakeRustlsConnect,
     },
 }
 
@@ -65,6 +68,8 @@ pub enum DbError {
     Join,
     #[error("DATABASE_URL: {0}")]
     Url(String),
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -95,18 +100,29 @@ impl Db {
     /// The PostgreSQL store at `url` (`postgres://user:password@host:port/database`, or
     /// `postgres://user@/database?host=/run/postgresql` for a Unix socket), at most `pool_size`
     /// connections; migrated under an advisory lock, so instances may start together.
+    /// With `sslmode=require` the connection is TLS, the server's certificate verified against
+    /// the system's certificate authorities; any other mode is a plain connection (a private
+    /// network or a Unix socket).
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
-        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| DbError::Url(e.to_string()))?;
-        let mut client = config.connect(NoTls)?;
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
+        if config.get_ssl_mode() != SslMode::Require {
+            config.ssl_mode(SslMode::Disable);
+        }
+        let tls = pg_tls()?;
+        let sync = postgres::Config::from(config.clone());
+        let mut client = sync.connect(tls.clone())?;
         migrate_pg(&mut client)?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(2))
             .connection_timeout(Duration::from_secs(10))
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(PostgresConnectionManager::new(sync, tls.clone()))
             .map_err(sql::Error::from)?;
         Ok(Db::with(Engine::Pg {
             pool: Some(pool),
-            url: url.to_string(),
+            config,
+            tls,
         }))
     }
 
@@ -156,10 +172,15 @@ impl Db {
         self.0.live_secs
     }
 
-    /// The PostgreSQL URL when the store is shared by several instances (`None` on SQLite).
-    pub fn shared_url(&self) -> Option<&str> {
+    /// Whether several instances may share this store (PostgreSQL; SQLite is one instance's).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0.engine, Engine::Pg { .. })
+    }
+
+    /// How to open a connection of one's own to the shared store (`infra::bus`'s listener).
+    pub(crate) fn pg_connect_info(&self) -> Option<(tokio_postgres::Config, MakeRustlsConnect)> {
         match &self.0.engine {
-            Engine::Pg { url, .. } => Some(url),
+            Engine::Pg { config, tls, .. } => Some((config.clone(), tls.clone())),
             Engine::Lite(_) => None,
         }
     }
@@ -230,6 +251,20 @@ impl Db {
     }
 }
 
+/// rustls (ring) with the system's certificate authorities.
+fn pg_tls() -> Result<MakeRustlsConnect, DbError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 fn run_serializable<T>(
     client: &mut postgres::Client,
     f: &mut impl FnMut(&mut Conn<'_>) -> sql::Result<T>,
@@ -296,77 +331,5 @@ fn migrate_pg(client: &mut postgres::Client) -> Result<(), postgres::Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::infra::sql::{Sql, params};
-
-    #[tokio::test]
-    async fn migrations_apply_once_and_survive_reopen() {
-        let dir = std::env::temp_dir().join(format!("ci-db-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.sqlite3");
-        let db = Db::open(&path).unwrap();
-        db.call(|c| c.execute("INSERT INTO used_launches VALUES ('h', 1)", params![]))
-            .await
-            .unwrap();
-        drop(db);
-        let db = Db::open(&path).unwrap();
-        let n: i64 = db
-            .call(|c| c.query_row("SELECT count(*) FROM used_launches", params![], |r| r.get(0)))
-            .await
-            .unwrap();
-        assert_eq!(n, 1);
-        let v: usize = db
-            .call(|c| c.query_row("PRAGMA user_version", params![], |r| r.get(0)))
-            .await
-            .unwrap();
-        assert_eq!(v, schema::SQLITE.len());
-    }
-
-    #[test]
-    fn older_commit_records_keep_their_meaning_as_targets_become_a_set() {
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
-        migrate_to(&c, 7).unwrap();
-        let photo = |id: &str, state: &str, target: &str, alex: Option<&str>, kind: Option<&str>| {
-            c.execute(
-                "INSERT INTO photos (id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height,
-                 source, taken_at, alex_id, failure_kind, target, scan_doc, created_at, updated_at)
-                 VALUES (?1, 's', 'f', 'p', ?2, 'k', 'h', 1, 1, 1, 'desktop', 0, ?3, ?4, ?5, 'doc-' || ?1, 0, 0)",
-                rusqlite::params![id, state, alex, kind, target],
-            )
-            .unwrap();
-        };
-        photo("tiff", "committed", "scan_tiff", Some("d1"), None);
-        photo("both-media-done", "staged", "both", Some("m1"), None);
-        photo("both-unknown", "failed", "both", None, Some("outcome_unknown"));
-        photo("media-done", "committed", "media", Some("m2"), None);
-        photo("pdf-done", "committed", "scan_pdf", Some("d2"), None);
-        migrate(&c).unwrap();
-        let row = |id: &str| -> (Option<String>, Option<String>, Option<String>) {
-            c.query_row(
-                "SELECT scan_doc, tiff_doc, media_state FROM photos WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap()
-        };
-        let some = |s: &str| Some(s.to_string());
-        assert_eq!(
-            row("tiff"),
-            (None, some("doc-tiff"), None),
-            "a TIFF's document moves to tiff_doc"
-        );
-        assert_eq!(
-            row("both-media-done"),
-            (some("doc-both-media-done"), None, some("sent"))
-        );
-        assert_eq!(row("both-unknown").2, some("unknown"), "an unknown stays unknown");
-        assert_eq!(row("media-done").2, some("sent"));
-        assert_eq!(
-            row("pdf-done"),
-            (some("doc-pdf-done"), None, None),
-            "a PDF photo has no Media part"
-        );
-    }
-}
+#[path = "db_tests.rs"]
+mod tests;

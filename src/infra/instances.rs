@@ -44,9 +44,10 @@ pub async fn leave(db: &Db) -> Result<(), DbError> {
 /// Instances heard from at or after this time are alive. On SQLite there is one instance, so
 /// at its start-up everything claimed before belongs to a process that is gone: `i64::MAX`.
 pub fn alive_since(db: &Db) -> i64 {
-    match db.shared_url() {
-        None => i64::MAX,
-        Some(_) => now_secs() - db.live_secs(),
+    if db.is_shared() {
+        now_secs() - db.live_secs()
+    } else {
+        i64::MAX
     }
 }
 
@@ -54,17 +55,4 @@ pub fn alive_since(db: &Db) -> i64 {
 /// is `alive_since`.
 pub fn unclaimed(column: &str, n: usize) -> String {
     format!("({column} IS NULL OR {column} NOT IN (SELECT id FROM instances WHERE seen_at >= ?{n}))")
-}
-
-/// How many instances are alive now (for `/readyz` and the operator).
-pub async fn live(db: &Db) -> Result<i64, DbError> {
-    let since = now_secs() - db.live_secs();
-    db.call(move |c| {
-        c.query_row(
-            "SELECT count(*) FROM instances WHERE seen_at >= ?1",
-            params![since],
-            |r| r.get(0),
-        )
-    })
-    .await
 }

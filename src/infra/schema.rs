@@ -193,7 +193,9 @@ pub const SQLITE: &[&str] = &[
     CREATE INDEX code_guesses_bucket ON code_guesses(bucket, at_ms);
     ALTER TABLE photos ADD COLUMN claimed_by TEXT;
     ALTER TABLE scan_documents ADD COLUMN claimed_by TEXT;
-    ALTER TABLE follow_up_tasks ADD COLUMN claimed_by TEXT;",
+    ALTER TABLE follow_up_tasks ADD COLUMN claimed_by TEXT;
+    CREATE INDEX photos_in_flight ON photos(id) WHERE state = 'committing' OR media_state = 'sending';
+    CREATE INDEX scan_documents_sending ON scan_documents(id) WHERE state = 'sending';",
 ];
 
 /// PostgreSQL's schema steps, applied in order once each (tracked in `schema_version`, under an
@@ -254,6 +256,7 @@ pub const POSTGRES: &[&str] = &[
     CREATE INDEX photos_session ON photos(session_id, created_at);
     CREATE UNIQUE INDEX photos_upload_key ON photos(session_id, upload_key);
     CREATE INDEX photos_state ON photos(state);
+    CREATE INDEX photos_in_flight ON photos(id) WHERE state = 'committing' OR media_state = 'sending';
     CREATE TABLE audit (
         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         at BIGINT NOT NULL,
@@ -306,6 +309,7 @@ pub const POSTGRES: &[&str] = &[
         claimed_by TEXT
     );
     CREATE INDEX scan_documents_session ON scan_documents(session_id, created_at);
+    CREATE INDEX scan_documents_sending ON scan_documents(id) WHERE state = 'sending';
     CREATE TABLE follow_up_tasks (
         id TEXT PRIMARY KEY,
         session_id TEXT NOT NULL REFERENCES sessions(id),

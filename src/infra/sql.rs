@@ -38,7 +38,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A PostgreSQL error in words: the server's code and message (never its DETAIL, which may
 /// quote a row's values), or the client's own error and its cause.
-fn pg_words(e: &postgres::Error) -> String {
+pub(crate) fn pg_words(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} {}", db.code().code(), db.message()),
         None => match e.source() {

@@ -128,15 +128,25 @@ fn pg_types(params: &[Value]) -> Vec<Type> {
         .collect()
 }
 
+/// Runs a statement in one round trip (typed parameters, an unnamed statement): its rows, and
+/// how many rows it changed.
+fn pg_run(t: &mut postgres::Transaction<'_>, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let typed: Vec<(&(dyn ToSql + Sync), Type)> = pg_params(params).into_iter().zip(pg_types(params)).collect();
+    let mut it = t.query_typed_raw(&pg_sql(sql), typed)?;
+    let mut rows = Vec::new();
+    while let Some(r) = it.next()? {
+        rows.push(pg_row(&r)?);
+    }
+    Ok((rows, it.rows_affected().unwrap_or(0)))
+}
+
 pub(super) fn pg_execute(t: &mut postgres::Transaction<'_>, sql: &str, params: &[Value]) -> Result<usize> {
-    let st = t.prepare_typed(&pg_sql(sql), &pg_types(params))?;
-    Ok(t.execute(&st, &pg_params(params))? as usize)
+    Ok(pg_run(t, sql, params)?.1 as usize)
 }
 
 pub(super) fn pg_rows(t: &mut postgres::Transaction<'_>, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-    let st = t.prepare_typed(&pg_sql(sql), &pg_types(params))?;
-    let rows = t.query(&st, &pg_params(params))?;
-    rows.iter().map(pg_row).collect()
+    Ok(pg_run(t, sql, params)?.0)
 }
 
 fn pg_row(r: &postgres::Row) -> Result<Row> {

@@ -28,7 +28,7 @@ async fn heartbeat(state: AppState) {
             tracing::warn!(error = %e, "heartbeat could not be written");
             continue;
         }
-        if state.db.shared_url().is_none() {
+        if !state.db.is_shared() {
             continue;
         }
         match state.photos.store.recover_interrupted().await {
