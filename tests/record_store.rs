@@ -76,3 +76,39 @@ async fn concurrent_read_then_write_calls_lose_no_update() {
     assert_eq!(n, 40);
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_wide_work_runs_on_one_instance_at_a_time() {
+    let srv = app::start(&[]).await;
+    let db = srv.state.db.clone();
+    let (entered, release) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
+    let holder = async {
+        db.exclusive("retention", || async {
+            entered.notify_one();
+            release.notified().await;
+        })
+        .await
+        .unwrap()
+    };
+    let other = async {
+        entered.notified().await;
+        let tried = db.exclusive("retention", || async {}).await.unwrap();
+        let another = db.exclusive("another lock", || async {}).await.unwrap();
+        release.notify_one();
+        (tried, another)
+    };
+    let (held, (tried, another)) = tokio::join!(holder, other);
+    assert_eq!(held, Some(()));
+    assert_eq!(another, Some(()), "other locks are free");
+    if db.is_shared() {
+        assert_eq!(
+            tried, None,
+            "PostgreSQL: the lock is held elsewhere, so this round is skipped"
+        );
+        // Released: the next round runs.
+        assert_eq!(db.exclusive("retention", || async {}).await.unwrap(), Some(()));
+    } else {
+        assert_eq!(tried, Some(()), "SQLite: one instance, nothing to wait for");
+    }
+    srv.stop().await;
+}

@@ -177,9 +177,9 @@ pub const SQLITE: &[&str] = &[
     );
     CREATE INDEX launch_engines_at ON launch_engines(at);",
     // 12: several instances (the same on PostgreSQL): each instance's heartbeat, the instance that
-    // last moved a photo, a document or a task (a commit in flight belongs to a live instance, or
-    // is recovered as outcome-unknown), and failed phone-code guesses (the limit holds across
-    // instances).
+    // last moved a photo or a document (a commit in flight belongs to a live instance, or is
+    // recovered as outcome-unknown; a follow-up task goes stale by time instead), and failed
+    // phone-code guesses (the limit holds across instances).
     "CREATE TABLE instances (
         id TEXT PRIMARY KEY,
         started_at INTEGER NOT NULL,
@@ -193,7 +193,6 @@ pub const SQLITE: &[&str] = &[
     CREATE INDEX code_guesses_bucket ON code_guesses(bucket, at_ms);
     ALTER TABLE photos ADD COLUMN claimed_by TEXT;
     ALTER TABLE scan_documents ADD COLUMN claimed_by TEXT;
-    ALTER TABLE follow_up_tasks ADD COLUMN claimed_by TEXT;
     CREATE INDEX photos_in_flight ON photos(id) WHERE state = 'committing' OR media_state = 'sending';
     CREATE INDEX scan_documents_sending ON scan_documents(id) WHERE state = 'sending';",
 ];
@@ -328,7 +327,6 @@ pub const POSTGRES: &[&str] = &[
         failure TEXT,
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL,
-        claimed_by TEXT,
         UNIQUE (session_id, idem_key)
     );
     CREATE TABLE lesions (
