@@ -33,6 +33,14 @@ async fn desktop(on: &impl Served, sim: &Simulator, n: usize) -> Desktop {
     d
 }
 
+/// A phone's photo, uploaded through `on` with the link `token`.
+async fn phone_upload(on: &Instance, token: &str) {
+    let key = uuid::Uuid::new_v4().to_string();
+    let path = format!("/api/m/{token}/photos");
+    let (status, v) = app::upload(on, &path, None, &[("id", &key)], app::jpeg(320, 240)).await;
+    assert_eq!(status, 201, "{v}");
+}
+
 /// The Media ALEX stored, counted by their identifier (our photo id).
 fn media_by_identifier(sim: &Simulator) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
@@ -67,17 +75,8 @@ async fn a_phone_photo_through_b_reaches_the_desktop_on_a() {
     assert_eq!(status, 200, "{h}");
     let token = h["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
     tokio::time::sleep(Duration::from_millis(300)).await; // the feed is listening
-    let key = uuid::Uuid::new_v4().to_string();
     let sent = Instant::now();
-    let (status, v) = app::upload(
-        &b,
-        &format!("/api/m/{token}/photos"),
-        None,
-        &[("id", &key)],
-        app::jpeg(320, 240),
-    )
-    .await;
-    assert_eq!(status, 201, "{v}");
+    phone_upload(&b, &token).await;
     let uploaded = sent.elapsed();
     let (_, photos) = app::call(&b, &d, "photos/list", &[("sid", &d.sid)]).await;
     let id = photos[0]["id"]
@@ -109,16 +108,7 @@ async fn a_phone_photo_through_b_reaches_the_desktop_on_a() {
     assert!(seen.contains("event: resync"), "A's page is asked to reload: {seen:?}");
     // And the feed goes on across instances.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let key = uuid::Uuid::new_v4().to_string();
-    let (status, v) = app::upload(
-        &b,
-        &format!("/api/m/{token}/photos"),
-        None,
-        &[("id", &key)],
-        app::jpeg(320, 240),
-    )
-    .await;
-    assert_eq!(status, 201, "{v}");
+    phone_upload(&b, &token).await;
     let seen = app::read_until(&mut feed, "event: photo").await;
     assert!(seen.contains("event: photo"), "{seen:?}");
 }
