@@ -72,8 +72,9 @@ pub async fn events(State(state): State<Photos>, Path(sid): Path<String>, header
     let sid_for_views = sid.clone();
     // Counted while the stream lives: the guard goes with it when the page disconnects.
     let subscribed = crate::infra::gauge::Held::new("clinical_images_live_feed_subscribers");
+    let watching = state.watch(&session.id);
     let stream = rx.filter_map(move |ev| {
-        let _open = &subscribed; // the stream owns the guard
+        let _open = (&subscribed, &watching); // the stream owns the guards
         match ev {
             Ok(PhotoEvent::Staged { session_id, record }) => (session_id == session.id).then(|| {
                 let view = record.view(&required, &sid_for_views);

@@ -59,18 +59,6 @@ impl Error {
             _ => false,
         }
     }
-
-    /// A unique or primary-key constraint refused the write.
-    pub fn is_unique_violation(&self) -> bool {
-        match self {
-            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
-            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
-                f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            }
-            _ => false,
-        }
-    }
 }
 
 /// `query_row(…).optional()`: no row is `None`, not an error.
@@ -275,7 +263,30 @@ pub enum Tx<'a> {
     Pg(postgres::Transaction<'a>),
 }
 
-impl Conn<'_> {
+/// Where one statement runs: SQLite's connection (a transaction derefs to it) or PostgreSQL's
+/// transaction — the same for a call's connection and a transaction inside it.
+enum On<'s, 't> {
+    Lite(&'s rusqlite::Connection),
+    Pg(&'s mut postgres::Transaction<'t>),
+}
+
+impl On<'_, '_> {
+    fn execute(self, sql: &str, params: &[Value]) -> Result<usize> {
+        match self {
+            On::Lite(c) => lite_execute(c, sql, params),
+            On::Pg(t) => pg_execute(t, sql, params),
+        }
+    }
+
+    fn rows(self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        match self {
+            On::Lite(c) => lite_rows(c, sql, params),
+            On::Pg(t) => pg_rows(t, sql, params),
+        }
+    }
+}
+
+impl<'t> Conn<'t> {
     pub fn transaction(&mut self) -> Result<Tx<'_>> {
         Ok(match self {
             Conn::Lite(c) => Tx::Lite(c.transaction()?),
@@ -283,12 +294,15 @@ impl Conn<'_> {
         })
     }
 
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Conn::Pg(_))
+    fn on(&mut self) -> On<'_, 't> {
+        match self {
+            Conn::Lite(c) => On::Lite(c),
+            Conn::Pg(t) => On::Pg(t),
+        }
     }
 }
 
-impl Tx<'_> {
+impl<'t> Tx<'t> {
     pub fn commit(self) -> Result<()> {
         match self {
             Tx::Lite(t) => t.commit()?,
@@ -296,35 +310,30 @@ impl Tx<'_> {
         }
         Ok(())
     }
+
+    fn on(&mut self) -> On<'_, 't> {
+        match self {
+            Tx::Lite(t) => On::Lite(t),
+            Tx::Pg(t) => On::Pg(t),
+        }
+    }
 }
 
 impl Sql for Conn<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
-        match self {
-            Conn::Lite(c) => lite_execute(c, sql, params),
-            Conn::Pg(t) => pg_execute(t, sql, params),
-        }
+        self.on().execute(sql, params)
     }
     fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        match self {
-            Conn::Lite(c) => lite_rows(c, sql, params),
-            Conn::Pg(t) => pg_rows(t, sql, params),
-        }
+        self.on().rows(sql, params)
     }
 }
 
 impl Sql for Tx<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
-        match self {
-            Tx::Lite(t) => lite_execute(t, sql, params),
-            Tx::Pg(t) => pg_execute(t, sql, params),
-        }
+        self.on().execute(sql, params)
     }
     fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        match self {
-            Tx::Lite(t) => lite_rows(t, sql, params),
-            Tx::Pg(t) => pg_rows(t, sql, params),
-        }
+        self.on().rows(sql, params)
     }
 }
 

@@ -16,19 +16,19 @@ pub async fn run(state: AppState) {
     );
 }
 
-/// Writes this instance's heartbeat every few seconds. With a shared store it also recovers the
+/// With a shared store: writes this instance's heartbeat every few seconds, and recovers the
 /// commits of instances whose heartbeat stopped: their photos become outcome-unknown (never sent
-/// again unchecked). On SQLite that recovery ran once at start-up.
+/// again unchecked). On SQLite (one instance) nothing: that recovery ran once at start-up.
 async fn heartbeat(state: AppState) {
+    if !state.db.is_shared() {
+        return;
+    }
     let mut tick = tokio::time::interval(instances::beat_every(&state.db));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         if let Err(e) = instances::beat(&state.db).await {
             tracing::warn!(error = %e, "heartbeat could not be written");
-            continue;
-        }
-        if !state.db.is_shared() {
             continue;
         }
         match state.photos.store.recover_interrupted().await {

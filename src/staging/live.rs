@@ -3,6 +3,11 @@
 //! pages at once and the others through `infra::bus` (PostgreSQL NOTIFY: the session's and the
 //! photo's ids, never patient data); each instance reads the photo from the shared store.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -21,7 +26,45 @@ struct Note {
     photo: String,
 }
 
+/// How many pages of each session listen on this instance: a photo staged elsewhere is read
+/// from the store only when one of its session's pages is here to be told.
+#[derive(Clone, Default)]
+pub struct Watchers(Arc<Mutex<HashMap<String, usize>>>);
+
+/// A page listening for its session's photos; counted until dropped (with its event stream).
+pub struct Watch {
+    watchers: Watchers,
+    session: String,
+}
+
+impl Watchers {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let mut counts = self.watchers.counts();
+        if let Some(n) = counts.get_mut(&self.session) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.session);
+            }
+        }
+    }
+}
+
 impl Photos {
+    /// A page of `session_id` listens here until the returned guard is dropped.
+    pub fn watch(&self, session_id: &str) -> Watch {
+        *self.watchers.counts().entry(session_id.to_string()).or_default() += 1;
+        Watch {
+            watchers: self.watchers.clone(),
+            session: session_id.to_string(),
+        }
+    }
+
     /// A photo of `record.session_id` was staged: its pages here hear it now, elsewhere as soon
     /// as the notification arrives.
     pub async fn publish(&self, record: &PhotoRecord) {
@@ -54,8 +97,9 @@ impl Photos {
                     continue;
                 }
                 Heard::Message(m) => match serde_json::from_str::<Note>(&m) {
-                    Ok(note) if note.instance != self.store.db.instance() => note,
-                    Ok(_) => continue, // ours: already told
+                    Ok(note) if note.instance == self.store.db.instance() => continue, // ours: already told
+                    Ok(note) if !self.watchers.counts().contains_key(&note.session) => continue, // nobody here
+                    Ok(note) => note,
                     Err(_) => {
                         tracing::warn!("an unreadable note from another instance was ignored");
                         continue;

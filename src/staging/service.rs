@@ -33,6 +33,8 @@ pub struct Inner {
     pub uploads: UploadGate,
     /// Photo changes, for the pages of the session they belong to (server-sent events).
     pub events: tokio::sync::broadcast::Sender<PhotoEvent>,
+    /// The sessions with a page listening here (see `live`).
+    pub(crate) watchers: super::live::Watchers,
     pub settings: Arc<Settings>,
     pub sessions: Sessions,
 }
@@ -60,6 +62,7 @@ impl Photos {
             store,
             uploads: UploadGate::new(settings.upload_budget_mib << 20, Duration::from_secs(60)),
             events: tokio::sync::broadcast::channel(256).0,
+            watchers: Default::default(),
             settings,
             sessions,
         }))
