@@ -220,34 +220,27 @@ impl Db {
     }
 
     /// Runs `f` while holding the store-wide lock `name` when no other instance holds it;
-    /// `Ok(None)` (without running `f`) when one does. On PostgreSQL an advisory lock on a
-    /// connection of its own (released if this instance dies); on SQLite there is one instance.
+    /// `Ok(None)` (without running `f`) when one does. On PostgreSQL an advisory lock held by a
+    /// connection of its own, never pooled: closing it releases the lock, whether `f` ends, this
+    /// future is dropped midway (a stopping server) or the instance dies. On SQLite there is one
+    /// instance.
     pub async fn exclusive<T, Fut>(&self, name: &str, f: impl FnOnce() -> Fut) -> Result<Option<T>, DbError>
     where
         Fut: std::future::Future<Output = T>,
     {
-        let Engine::Pg { pool: Some(pool), .. } = &self.0.engine else {
+        let Some((config, tls)) = self.pg_connect_info() else {
             return Ok(Some(f().await));
         };
-        let (pool, key) = (pool.clone(), lock_key(name));
-        let held = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
-            let mut client = pool.get().map_err(sql::Error::from)?;
-            let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get(0);
-            Ok(got.then_some(client))
-        })
-        .await
-        .map_err(|_| DbError::Join)??;
-        let Some(mut client) = held else {
-            return Ok(None);
-        };
-        let out = f().await;
-        tokio::task::spawn_blocking(move || {
-            // Unlocked explicitly: the pooled connection outlives this call.
-            let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&key]);
-        })
-        .await
-        .map_err(|_| DbError::Join)?;
-        Ok(Some(out))
+        let (client, connection) = config.connect(tls).await?;
+        let driver = tokio::spawn(connection);
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&lock_key(name)])
+            .await?
+            .get(0);
+        let out = if got { Some(f().await) } else { None };
+        drop(client); // the connection closes: the lock goes with it
+        let _ = driver.await;
+        Ok(out)
     }
 }
 
