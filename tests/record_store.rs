@@ -83,7 +83,7 @@ async fn store_wide_work_runs_on_one_instance_at_a_time() {
     let db = srv.state.db.clone();
     let (entered, release) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
     let holder = async {
-        db.exclusive("retention", || async {
+        db.exclusive("a test's own lock", || async {
             entered.notify_one();
             release.notified().await;
         })
@@ -91,8 +91,11 @@ async fn store_wide_work_runs_on_one_instance_at_a_time() {
         .unwrap()
     };
     let other = async {
-        entered.notified().await;
-        let tried = db.exclusive("retention", || async {}).await.unwrap();
+        // (Never the app's own "retention" lock, which its purge may hold at this moment.)
+        tokio::time::timeout(std::time::Duration::from_secs(30), entered.notified())
+            .await
+            .expect("the first holder got the lock");
+        let tried = db.exclusive("a test's own lock", || async {}).await.unwrap();
         let another = db.exclusive("another lock", || async {}).await.unwrap();
         release.notify_one();
         (tried, another)
@@ -106,7 +109,7 @@ async fn store_wide_work_runs_on_one_instance_at_a_time() {
             "PostgreSQL: the lock is held elsewhere, so this round is skipped"
         );
         // Released: the next round runs.
-        assert_eq!(db.exclusive("retention", || async {}).await.unwrap(), Some(()));
+        assert_eq!(db.exclusive("a test's own lock", || async {}).await.unwrap(), Some(()));
     } else {
         assert_eq!(tried, Some(()), "SQLite: one instance, nothing to wait for");
     }

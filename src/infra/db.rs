@@ -233,12 +233,17 @@ impl Db {
         };
         let (client, connection) = config.connect(tls).await?;
         let driver = tokio::spawn(connection);
+        let key = lock_key(name);
         let got: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&lock_key(name)])
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
             .await?
             .get(0);
         let out = if got { Some(f().await) } else { None };
-        drop(client); // the connection closes: the lock goes with it
+        if got {
+            // Released at once (closing the connection would release it too, a moment later).
+            client.execute("SELECT pg_advisory_unlock($1)", &[&key]).await?;
+        }
+        drop(client);
         let _ = driver.await;
         Ok(out)
     }
