@@ -5,6 +5,7 @@ use leptos::{html, prelude::*};
 
 use crate::ui::{
     frame::use_hydrated,
+    lazy::{ChunkMissing, Part, lazy_view},
     workspace::{UploadStatus, Workspace},
 };
 
@@ -82,7 +83,7 @@ pub fn AddPhotos(ws: Workspace) -> impl IntoView {
             <span class="hint">"or drag photos here, or paste (Ctrl+V)"</span>
         </div>
         <Show when=move || camera_open.get()>
-            <Webcam ws on_close=move || camera_open.set(false) />
+            {lazy_view(move || webcam(ws, camera_open))}
         </Show>
     }
 }
@@ -103,6 +104,14 @@ pub fn drop_handlers(
         let _ = ws;
     };
     (over, drop)
+}
+
+/// The webcam panel, a chunk of its own (fetched when the GP first opens the webcam).
+#[leptos::wasm_split::wasm_split(webcam, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn webcam(ws: Workspace, open: RwSignal<bool>) -> Result<Part, ChunkMissing> {
+    Ok(Box::new(move || {
+        view! { <Webcam ws on_close=move || open.set(false) /> }.into_any()
+    }))
 }
 
 #[component]

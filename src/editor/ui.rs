@@ -16,17 +16,26 @@ use super::{
     state::Ed,
     toolbar::{Options, Toolbar},
 };
-use crate::ui::workspace::Workspace;
+use crate::ui::{
+    lazy::{ChunkMissing, Part, lazy_view},
+    workspace::Workspace,
+};
 
 /// Said when the GP draws or applies before the last rotation or crop is on show.
 pub const STILL_UPDATING: &str = "One moment: the photo is still updating. Try again when it has changed.";
 
-/// The editor dialog for the photo in `editing` (closed when `None`).
+/// The editor dialog for the photo in `editing` (closed when `None`). Its code is a chunk of its
+/// own, fetched when the GP first opens it.
 #[component]
 pub fn Editor(ws: Workspace, editing: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        {move || editing.get().map(|id| view! { <EditorDialog ws id editing /> })}
+        {move || editing.get().map(|id| lazy_view(move || editor_dialog(ws, id.clone(), editing)))}
     }
+}
+
+#[leptos::wasm_split::wasm_split(editor, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn editor_dialog(ws: Workspace, id: String, editing: RwSignal<Option<String>>) -> Result<Part, ChunkMissing> {
+    Ok(Box::new(move || view! { <EditorDialog ws id editing /> }.into_any()))
 }
 
 #[component]

@@ -2,5 +2,6 @@
 
 pub mod frame;
 pub mod home;
+pub mod lazy;
 pub mod not_found;
 pub mod workspace;
