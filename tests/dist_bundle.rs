@@ -16,6 +16,9 @@ use std::{
 
 use clinical_images::config::Settings;
 
+#[path = "dist/split.rs"]
+mod split;
+
 /// The archive under test, or None (skipped) when DIST_BUNDLE is unset.
 fn bundle() -> Option<PathBuf> {
     match std::env::var_os("DIST_BUNDLE") {
@@ -112,6 +115,7 @@ async fn the_bundle_runs_on_its_own_and_its_unit_verifies() {
             assert!(release.join(&file).is_file(), "bundle lacks {file}");
         }
     }
+    let lazy_parts = split::check_files(&release, &bundle);
 
     // The environment template names every secret and fills none.
     let template = std::fs::read_to_string(release.join("clinical-images.env")).unwrap();
@@ -179,8 +183,21 @@ async fn the_bundle_runs_on_its_own_and_its_unit_verifies() {
             "the page loads the bundle's {ext}: {html}"
         );
     }
-    for (ext, kind) in [("wasm", "application/wasm"), ("js", "javascript"), ("css", "text/css")] {
-        let asset = format!("{bundle}.{ext}");
+    let mut assets: Vec<(String, &str)> = [("wasm", "application/wasm"), ("js", "javascript"), ("css", "text/css")]
+        .into_iter()
+        .map(|(ext, kind)| (format!("{bundle}.{ext}"), kind))
+        .collect();
+    for part in &lazy_parts {
+        assets.push((
+            part.clone(),
+            if part.ends_with(".wasm") {
+                "application/wasm"
+            } else {
+                "javascript"
+            },
+        ));
+    }
+    for (asset, kind) in assets {
         for (accept, encoding, file) in [
             ("identity", None, asset.clone()),
             ("gzip", Some("gzip"), format!("{asset}.gz")),

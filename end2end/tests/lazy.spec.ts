@@ -1,4 +1,4 @@
-// Code splitting: the editor and the webcam are chunks of their own (src/ui/lazy.rs), fetched
+// Code splitting: the editor, the webcam and the phone link are chunks of their own (src/ui/lazy.rs), fetched
 // only when the GP first opens them, once; a chunk that cannot be fetched says so and "Try
 // again" fetches it afresh.
 import { test, expect, Page } from '@playwright/test';
@@ -7,6 +7,7 @@ import { addFiles, openWidget } from '../support/widget';
 
 const EDITOR = /\/pkg\/split_editor(\.[0-9a-f]{16})?\.wasm$/;
 const WEBCAM = /\/pkg\/split_webcam(\.[0-9a-f]{16})?\.wasm$/;
+const PHONE = /\/pkg\/split_phone(\.[0-9a-f]{16})?\.wasm$/;
 
 function wasmRequests(page: Page): string[] {
   const seen: string[] = [];
@@ -24,12 +25,12 @@ async function onePhoto(page: Page) {
   });
 }
 
-test('the editor and the webcam are fetched only when first opened, and only once', async ({ page, request }) => {
+test('the editor, the webcam and the phone link are fetched only when first opened, and only once', async ({ page, request }) => {
   const seen = wasmRequests(page);
   await openWidget(page, request, 'ZZZ0016');
   await onePhoto(page);
   // The first load: the app's main module only.
-  expect(seen.filter((p) => EDITOR.test(p) || WEBCAM.test(p))).toEqual([]);
+  expect(seen.filter((p) => EDITOR.test(p) || WEBCAM.test(p) || PHONE.test(p))).toEqual([]);
   expect(seen.filter((p) => /\/pkg\/clinical_images(\.[0-9a-f]{16})?\.wasm$/.test(p))).toHaveLength(1);
 
   await page.getByRole('button', { name: 'Edit photo' }).click();
@@ -48,6 +49,11 @@ test('the editor and the webcam are fetched only when first opened, and only onc
   await page.getByRole('button', { name: 'Use webcam' }).click();
   await expect(page.getByRole('dialog', { name: 'Webcam' })).toBeVisible();
   expect(seen.filter((p) => WEBCAM.test(p))).toHaveLength(1);
+
+  expect(seen.filter((p) => PHONE.test(p))).toEqual([]);
+  await page.getByRole('button', { name: 'Use my phone' }).click();
+  await expect(page.getByRole('region', { name: 'Phone capture' }).getByLabel('Phone code')).toBeVisible();
+  expect(seen.filter((p) => PHONE.test(p))).toHaveLength(1);
 });
 
 test('an editor chunk that cannot be fetched says so; "Try again" fetches it afresh', async ({ page, request }) => {

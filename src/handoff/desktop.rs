@@ -6,63 +6,84 @@ use super::{
     HandoffView,
     api::{start_handoff, stop_handoff},
 };
-use crate::ui::{frame::use_hydrated, workspace::Workspace};
+use crate::ui::{
+    frame::use_hydrated,
+    lazy::{ChunkMissing, Part, lazy_view},
+    workspace::Workspace,
+};
 
+/// "Use my phone": a button; once pressed, the QR code and typed code for this session (a part
+/// whose code is a chunk of its own, fetched when the GP first asks for a phone link).
 #[component]
 pub fn PhonePanel(ws: Workspace) -> impl IntoView {
     let hydrated = use_hydrated();
     let handoff = RwSignal::new(None::<HandoffView>);
     let error = RwSignal::new(None::<String>);
-    let start = move |_| {
-        leptos::task::spawn_local(async move {
-            match start_handoff(ws.sid()).await {
-                Ok(h) => {
-                    error.set(None);
-                    handoff.set(Some(h));
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
-    let stop = move |_| {
-        leptos::task::spawn_local(async move {
-            let _ = stop_handoff(ws.sid()).await;
-            handoff.set(None);
-        });
-    };
     view! {
         <Show when=move || ws.limits.get_value().phone_handoff>
             <div class="phone">
                 <Show
                     when=move || handoff.get().is_some()
                     fallback=move || view! {
-                        <button type="button" class="secondary" disabled=move || !hydrated.get() on:click=start>
+                        <button type="button" class="secondary" disabled=move || !hydrated.get() on:click=move |_| start(ws, handoff, error)>
                             "Use my phone"
                         </button>
                     }
                 >
-                    {move || handoff.get().map(|h| view! {
-                        <section class="phone-panel" aria-label="Phone capture">
-                            <h2>"Take photos with your phone"</h2>
-                            <div class="qr" role="img" aria-label="QR code for the phone link" inner_html=h.qr_svg.clone()></div>
-                            <div>
-                                <p>"Scan this with the phone's camera. The phone will show this patient and ask you to confirm."</p>
-                                <p>"Or open " <strong>{format!("{}/m", h.url.split("/m/").next().unwrap_or_default())}</strong> " and type the code:"</p>
-                                <p class="code" aria-label="Phone code">{h.code.clone()}</p>
-                                <p class="hint">{format!("Valid for {} minutes (until {}). Photos appear here as soon as they are uploaded.", h.valid_minutes, h.expires_at)}</p>
-                                <div class="row">
-                                    <button type="button" class="secondary" on:click=start>"New code"</button>
-                                    <button type="button" class="secondary danger" on:click=stop>"Stop phone capture"</button>
-                                </div>
-                                <a class="visually-hidden" href=h.url.clone()>"Phone link"</a>
-                            </div>
-                        </section>
-                    })}
+                    {move || handoff.get().map(|h| lazy_view(move || phone_link(ws, h.clone(), handoff, error)))}
                 </Show>
                 {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             </div>
         </Show>
     }
+}
+
+/// Asks the server for a phone link (a new one replaces the last).
+fn start(ws: Workspace, handoff: RwSignal<Option<HandoffView>>, error: RwSignal<Option<String>>) {
+    leptos::task::spawn_local(async move {
+        match start_handoff(ws.sid()).await {
+            Ok(h) => {
+                error.set(None);
+                handoff.set(Some(h));
+            }
+            Err(e) => error.set(Some(e.message)),
+        }
+    });
+}
+
+#[leptos::wasm_split::wasm_split(phone, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn phone_link(
+    ws: Workspace,
+    h: HandoffView,
+    handoff: RwSignal<Option<HandoffView>>,
+    error: RwSignal<Option<String>>,
+) -> Result<Part, ChunkMissing> {
+    let stop = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = stop_handoff(ws.sid()).await;
+            handoff.set(None);
+        });
+    };
+    Ok(Box::new(move || {
+        view! {
+            <section class="phone-panel" aria-label="Phone capture">
+                <h2>"Take photos with your phone"</h2>
+                <div class="qr" role="img" aria-label="QR code for the phone link" inner_html=h.qr_svg.clone()></div>
+                <div>
+                    <p>"Scan this with the phone's camera. The phone will show this patient and ask you to confirm."</p>
+                    <p>"Or open " <strong>{format!("{}/m", h.url.split("/m/").next().unwrap_or_default())}</strong> " and type the code:"</p>
+                    <p class="code" aria-label="Phone code">{h.code.clone()}</p>
+                    <p class="hint">{format!("Valid for {} minutes (until {}). Photos appear here as soon as they are uploaded.", h.valid_minutes, h.expires_at)}</p>
+                    <div class="row">
+                        <button type="button" class="secondary" on:click=move |_| start(ws, handoff, error)>"New code"</button>
+                        <button type="button" class="secondary danger" on:click=stop>"Stop phone capture"</button>
+                    </div>
+                    <a class="visually-hidden" href=h.url.clone()>"Phone link"</a>
+                </div>
+            </section>
+        }
+        .into_any()
+    }))
 }
 
 /// Subscribes the page to its session's photo events (server-sent events); the browser
