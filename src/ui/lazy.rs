@@ -12,7 +12,10 @@
 use leptos::prelude::*;
 
 /// Said in place of a part whose code could not be fetched.
-pub const CHUNK_MISSING: &str = "This part of the widget could not be loaded. Check the network connection.";
+/// (A chunk also goes missing when the widget was updated after the page opened: a reload gets
+/// the new one, and photos that finished uploading are on the server.)
+pub const CHUNK_MISSING: &str = "This part of the widget could not be loaded. Check the network connection and \
+     try again. If the widget has just been updated, reload the page: photos that finished uploading are kept.";
 
 /// The chunk holding a part's code could not be fetched or instantiated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
