@@ -42,18 +42,29 @@ where
 {
     let loaded = RwSignal::new_local(None::<Result<Part, ChunkMissing>>);
     let load = StoredValue::new_local(load);
+    // One fetch at a time (a double click on "Try again" fetches once).
+    let fetching = StoredValue::new(false);
     let fetch = move || {
+        if fetching.try_get_value() != Some(false) {
+            return;
+        }
         if let Some(part) = load.try_with_value(|l| l()) {
-            // The part may have been closed meanwhile: then there is nobody to show it to.
-            leptos::task::spawn_local(async move { _ = loaded.try_set(Some(part.await)) });
+            fetching.set_value(true);
+            leptos::task::spawn_local(async move {
+                let part = part.await;
+                // The part may have been closed meanwhile: then there is nobody to show it to.
+                _ = fetching.try_set_value(false);
+                _ = loaded.try_set(Some(part));
+            });
         }
     };
     fetch();
     move || {
         loaded.track();
-        // Taken without notifying: the part is made once, in this render.
+        // Taken without notifying: the part is made once, in this render, and what it reads
+        // as it is made is not this closure's to track (it would make the part again).
         let view = match loaded.try_update_untracked(Option::take).flatten()? {
-            Ok(part) => part(),
+            Ok(part) => untrack(part),
             Err(ChunkMissing) => view! {
                 <p class="error" role="alert">
                     {CHUNK_MISSING} " "
