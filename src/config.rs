@@ -65,6 +65,25 @@ pub struct Settings {
     /// Memory for decoded pixels at once (MiB); decodes and renders wait their turn.
     #[serde(default = "defaults::decode_budget_mib")]
     pub decode_budget_mib: u64,
+    /// Hours the server keeps retrying a committed part Medtech could not take (a practice
+    /// unreachable, ALEX busy) before a person is asked.
+    #[serde(default = "defaults::delivery_retry_hours")]
+    pub delivery_retry_hours: u64,
+    /// Days a photo in the delivery queue (or waiting for a person) is kept before it may expire.
+    #[serde(default = "defaults::delivery_hold_days")]
+    pub delivery_hold_days: u64,
+    /// Writes to one practice per minute, at most (every instance together).
+    #[serde(default = "defaults::delivery_per_minute")]
+    pub delivery_per_minute: u32,
+    /// Writes to one practice in flight at once, at most (one while it is failing).
+    #[serde(default = "defaults::delivery_at_once")]
+    pub delivery_at_once: u32,
+    /// The first wait after a practice could not be reached (ms); it doubles, with jitter.
+    #[serde(default = "defaults::delivery_backoff_first_ms")]
+    pub delivery_backoff_first_ms: u64,
+    /// The longest wait between tries (seconds): how soon queued photos go once ALEX is back.
+    #[serde(default = "defaults::delivery_backoff_max_seconds")]
+    pub delivery_backoff_max_seconds: u64,
 }
 
 mod defaults {
@@ -88,6 +107,24 @@ mod defaults {
     }
     pub fn decode_budget_mib() -> u64 {
         168
+    }
+    pub fn delivery_retry_hours() -> u64 {
+        72
+    }
+    pub fn delivery_hold_days() -> u64 {
+        30
+    }
+    pub fn delivery_per_minute() -> u32 {
+        30
+    }
+    pub fn delivery_at_once() -> u32 {
+        3
+    }
+    pub fn delivery_backoff_first_ms() -> u64 {
+        2000
+    }
+    pub fn delivery_backoff_max_seconds() -> u64 {
+        60
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod capture;
 pub mod commit;
+pub mod delivery;
 pub mod editor;
 pub mod error;
 pub mod handoff;

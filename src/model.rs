@@ -260,6 +260,57 @@ pub struct PhotoView {
     /// The skin-check lesion it belongs to (`staging::lesion`), if any.
     #[serde(default)]
     pub lesion_id: Option<String>,
+    /// Its place in the server's delivery queue once the GP pressed Commit (`None`: not queued;
+    /// a queued photo's tags and edits are frozen).
+    #[serde(default)]
+    pub delivery: Option<DeliveryState>,
+    /// When the server tries it again, "14:05" (NZ time), while it waits for Medtech.
+    #[serde(default)]
+    pub next_try: Option<String>,
+}
+
+/// Where a committed photo is in the server's delivery queue (the photo's `delivery` column).
+/// After it, the photo is in Medtech (`Committed`) or needs a person (`Failed`, with why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Recorded; a worker will send it as soon as the practice's pacing allows.
+    Queued,
+    /// A worker is sending a part of it now.
+    Sending,
+    /// Medtech could not take it just now (the practice is unreachable, or busy): the server
+    /// tries again by itself.
+    Waiting,
+    /// Delivery stopped and a person must act: Medtech refused it, did not confirm it, or could
+    /// not be reached for the whole retry window. Kept (never expired) until someone acts.
+    NeedsYou,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sending => "sending",
+            DeliveryState::Waiting => "waiting",
+            DeliveryState::NeedsYou => "needs_you",
+        }
+    }
+
+    /// The server holds it: its tags, edits and removal are frozen until delivery ends.
+    pub fn is_frozen(self) -> bool {
+        !matches!(self, DeliveryState::NeedsYou)
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        [
+            DeliveryState::Queued,
+            DeliveryState::Sending,
+            DeliveryState::Waiting,
+            DeliveryState::NeedsYou,
+        ]
+        .into_iter()
+            .find(|d| d.as_str() == s)
+    }
 }
 
 /// A photo's `failure_kind` when Medtech did not confirm whether it saved it (or a part of it):
@@ -270,7 +321,28 @@ pub const CONFIRMED_BY_GP: &str = "confirmed_by_gp";
 
 impl PhotoView {
     pub fn is_ready(&self) -> bool {
-        self.missing.is_empty() && matches!(self.state, PhotoState::Staged | PhotoState::Failed)
+        !self.is_frozen() && self.missing.is_empty() && matches!(self.state, PhotoState::Staged | PhotoState::Failed)
+    }
+
+    /// The server is delivering it (queued, sending or waiting): nothing about it may change.
+    pub fn is_frozen(&self) -> bool {
+        self.delivery.is_some_and(DeliveryState::is_frozen)
+    }
+
+    /// What the GP reads of its delivery: "Queued", "Sending", "Waiting for Medtech (next try
+    /// 14:05)", "In Medtech", "Needs you" — `None` before Commit.
+    pub fn delivery_words(&self) -> Option<String> {
+        match self.delivery {
+            Some(DeliveryState::Queued) => Some("Queued".into()),
+            Some(DeliveryState::Sending) => Some("Sending".into()),
+            Some(DeliveryState::Waiting) => Some(match &self.next_try {
+                Some(at) => format!("Waiting for Medtech (next try {at})"),
+                None => "Waiting for Medtech".into(),
+            }),
+            Some(DeliveryState::NeedsYou) => Some("Needs you".into()),
+            None if self.state == PhotoState::Committed => Some("In Medtech".into()),
+            None => None,
+        }
     }
 
     /// Waiting for the GP to check Medtech after an unknown outcome.
@@ -281,6 +353,9 @@ impl PhotoView {
     /// Its next part may be sent now: staged, or failed for a reason a retry mends — or, once the
     /// GP has checked Medtech (`resend_unknown`), failed with an unknown outcome.
     pub fn may_send(&self, resend_unknown: bool) -> bool {
+        if self.is_frozen() {
+            return false;
+        }
         match self.state {
             PhotoState::Staged => true,
             PhotoState::Failed => resend_unknown || !self.is_unknown(),

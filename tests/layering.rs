@@ -31,9 +31,10 @@ const LAYERS: &[&[&str]] = &[
     /* L8              */ &["editor"],
     /* L9              */ &["handoff"],
     /* L10             */ &["commit"],
-    /* L11 pages       */ &["pages", "basic"],
-    /* L12 the app     */ &["app", "preflight"],
-    /* L13 composition */ &["server", "main"],
+    /* L11 delivery    */ &["delivery"],
+    /* L12 pages       */ &["pages", "basic"],
+    /* L13 the app     */ &["app", "preflight"],
+    /* L14 composition */ &["server", "main"],
 ];
 
 /// Same-layer imports that are allowed: (importer, imported).

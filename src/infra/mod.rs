@@ -11,6 +11,7 @@ pub mod http;
 pub mod instances;
 pub mod limits;
 pub mod schema;
+mod schema_delivery;
 pub mod sql;
 mod sql_engines;
 pub mod time;

@@ -195,6 +195,8 @@ pub const SQLITE: &[&str] = &[
     ALTER TABLE scan_documents ADD COLUMN claimed_by TEXT;
     CREATE INDEX photos_in_flight ON photos(id) WHERE state = 'committing' OR media_state = 'sending';
     CREATE INDEX scan_documents_sending ON scan_documents(id) WHERE state = 'sending';",
+    // 13: delivery the server owns (see `schema_delivery`).
+    super::schema_delivery::SQLITE_13,
 ];
 
 /// PostgreSQL's schema steps, applied in order once each (tracked in `schema_version`, under an
@@ -365,4 +367,6 @@ pub const POSTGRES: &[&str] = &[
     );
     CREATE INDEX code_guesses_at ON code_guesses(at_ms);
     CREATE INDEX code_guesses_bucket ON code_guesses(bucket, at_ms);",
+    // 2: SQLite's step 13 (see `schema_delivery`).
+    super::schema_delivery::POSTGRES_2,
 ];

@@ -43,7 +43,8 @@ impl PhotoStore {
                     else {
                         continue;
                     };
-                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) {
+                    // Committed, or queued (its tags as committed are frozen): not changed.
+                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) || r.delivery.is_some_and(|d| d.is_frozen()) {
                         continue;
                     }
                     patch.apply(&mut r.tags);
@@ -76,7 +77,7 @@ impl PhotoStore {
             .call(move |c| {
                 let mut tx = c.transaction()?;
                 let changed = tx.execute(
-                    "UPDATE photos SET edit = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ('staged', 'failed')",
+                    "UPDATE photos SET edit = ?1, updated_at = ?2 WHERE id = ?3 AND session_id = ?4 AND state IN ('staged', 'failed') AND (delivery IS NULL OR delivery = 'needs_you')",
                     params![edit, now_secs(), id, sid],
                 )?;
                 let r = tx
@@ -124,6 +125,8 @@ impl PhotoStore {
     ) -> Result<PhotoRecord, StoreError> {
         let (sid, id, prac) = (session.id.clone(), id.to_string(), session.practitioner_id.clone());
         let me = self.db.instance().to_string();
+        // A GP's removal never takes a photo out of the delivery queue (withdrawing does).
+        let guard_queued = to == PhotoState::Removed;
         // The states it may leave from, as SQL literals made from the enum (never from input).
         let from_sql = from
             .iter()
@@ -136,9 +139,9 @@ impl PhotoStore {
                 let mut tx = c.transaction()?;
                 let moved = tx.execute(
                     &format!(
-                        "UPDATE photos SET state = ?1, updated_at = ?2, claimed_by = ?5 WHERE id = ?3 AND session_id = ?4 AND state IN ({from_sql})"
+                        "UPDATE photos SET state = ?1, updated_at = ?2, claimed_by = ?5 WHERE id = ?3 AND session_id = ?4 AND state IN ({from_sql}) AND (?6 = 0 OR delivery IS NULL)"
                     ),
-                    params![to.as_str(), now_secs(), id, sid, me],
+                    params![to.as_str(), now_secs(), id, sid, me, guard_queued],
                 )?;
                 let r = tx
                     .query_row(

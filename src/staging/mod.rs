@@ -19,6 +19,8 @@ pub mod lesions;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
+pub mod queue;
+#[cfg(feature = "ssr")]
 pub mod recheck;
 #[cfg(feature = "ssr")]
 pub mod record;

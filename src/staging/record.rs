@@ -5,9 +5,12 @@ use crate::infra::sql::Row;
 
 use super::{corrupt::CorruptRow, lesion::LesionTag, store::StoreError};
 use crate::{
-    infra::{audit::Audit, time::taken_words},
+    infra::{
+        audit::Audit,
+        time::{clock, taken_words},
+    },
     metadata::tags::Tags,
-    model::{PartState, PhotoState, PhotoView, Targets},
+    model::{DeliveryState, PartState, PhotoState, PhotoView, Targets},
 };
 
 /// One photo's record.
@@ -42,10 +45,16 @@ pub struct PhotoRecord {
     /// The lesion of a skin check it belongs to, and that lesion's number and note.
     pub lesion_id: Option<String>,
     pub lesion: Option<LesionTag>,
+    /// Its place in the server's delivery queue (`None`: not queued). Set by `delivery`
+    /// through `staging::queue`; a queued photo's tags, edits and removal are frozen.
+    pub delivery: Option<DeliveryState>,
+    /// When delivery tries it again (epoch seconds), while it waits.
+    pub next_try_at: Option<i64>,
 }
 
 pub(crate) const COLUMNS: &str = "id, session_id, facility, patient_id, state, blob_key, sha256, bytes, width, height, \
                        source, taken_at, tags, alex_id, failure_kind, failure, edit, target, scan_doc, tiff_doc, media_state, lesion_id, \
+                       delivery, next_try_at, \
                        (SELECT number FROM lesions WHERE lesions.id = photos.lesion_id), \
                        (SELECT note FROM lesions WHERE lesions.id = photos.lesion_id)";
 
@@ -86,10 +95,15 @@ pub(crate) fn from_row(r: &Row) -> crate::infra::sql::Result<PhotoRecord> {
         tiff_doc: r.get(19)?,
         media_state,
         lesion_id: r.get(21)?,
-        lesion: match r.get::<_, Option<u32>>(22)? {
+        delivery: match r.get::<_, Option<String>>(22)? {
+            Some(d) => Some(DeliveryState::parse(&d).ok_or_else(|| corrupt(22, "delivery"))?),
+            None => None,
+        },
+        next_try_at: r.get(23)?,
+        lesion: match r.get::<_, Option<u32>>(24)? {
             Some(number) => Some(LesionTag {
                 number,
-                note: r.get::<_, Option<String>>(23)?.unwrap_or_default(),
+                note: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
             }),
             None => None,
         },
@@ -151,6 +165,8 @@ impl PhotoRecord {
             image_url,
             edited: edit.is_some(),
             lesion_id: self.lesion.as_ref().and(self.lesion_id.clone()),
+            delivery: self.delivery,
+            next_try: self.next_try_at.filter(|_| self.delivery == Some(DeliveryState::Waiting)).map(clock),
         }
     }
 }
