@@ -309,7 +309,7 @@ impl DeliveryState {
             DeliveryState::NeedsYou,
         ]
         .into_iter()
-            .find(|d| d.as_str() == s)
+        .find(|d| d.as_str() == s)
     }
 }
 

@@ -28,7 +28,11 @@ impl Pacing {
 
     /// The sends of the last minute before `now` (older ones are forgotten).
     pub fn recent(sends: &[i64], now: i64) -> Vec<i64> {
-        sends.iter().copied().filter(|t| *t > now - WINDOW_MS && *t <= now).collect()
+        sends
+            .iter()
+            .copied()
+            .filter(|t| *t > now - WINDOW_MS && *t <= now)
+            .collect()
     }
 
     /// Whether one more send fits this minute.

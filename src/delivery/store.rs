@@ -61,7 +61,11 @@ pub(super) fn refresh(tx: &mut impl Sql, photo_ids: &[String]) -> SqlResult<()> 
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let has = |s: &str| jobs.iter().any(|(state, _)| state == s);
-        let next = jobs.iter().filter(|(s, _)| s == "waiting").map(|(_, at)| *at / 1000).min();
+        let next = jobs
+            .iter()
+            .filter(|(s, _)| s == "waiting")
+            .map(|(_, at)| *at / 1000)
+            .min();
         let mark = if has("sending") {
             Some(DeliveryState::Sending)
         } else if has("waiting") {

@@ -7,7 +7,8 @@
 /// The step's statements, with `$int` as the engines' 64-bit integer type.
 macro_rules! delivery_step {
     ($int:literal) => {
-        concat!("CREATE TABLE deliveries (
+        concat!(
+            "CREATE TABLE deliveries (
         id TEXT PRIMARY KEY,
         session_id TEXT NOT NULL,
         facility TEXT NOT NULL,
@@ -17,17 +18,31 @@ macro_rules! delivery_step {
         photo_ids TEXT NOT NULL,
         context TEXT NOT NULL,
         state TEXT NOT NULL,
-        attempts ", $int, " NOT NULL DEFAULT 0,
-        next_at ", $int, " NOT NULL,
-        lease_until ", $int, " NOT NULL DEFAULT 0,
+        attempts ",
+            $int,
+            " NOT NULL DEFAULT 0,
+        next_at ",
+            $int,
+            " NOT NULL,
+        lease_until ",
+            $int,
+            " NOT NULL DEFAULT 0,
         claimed_by TEXT,
         claim TEXT,
-        resend ", $int, " NOT NULL DEFAULT 0,
+        resend ",
+            $int,
+            " NOT NULL DEFAULT 0,
         failure_kind TEXT,
         failure TEXT,
-        created_at ", $int, " NOT NULL,
-        updated_at ", $int, " NOT NULL,
-        give_up_at ", $int, " NOT NULL
+        created_at ",
+            $int,
+            " NOT NULL,
+        updated_at ",
+            $int,
+            " NOT NULL,
+        give_up_at ",
+            $int,
+            " NOT NULL
     );
     CREATE INDEX deliveries_due ON deliveries(state, next_at);
     CREATE INDEX deliveries_patient ON deliveries(facility, patient_id, state);
@@ -40,13 +55,24 @@ macro_rules! delivery_step {
     CREATE TABLE delivery_facilities (
         facility TEXT PRIMARY KEY,
         sends TEXT NOT NULL DEFAULT '[]',
-        failures ", $int, " NOT NULL DEFAULT 0,
-        open_until ", $int, " NOT NULL DEFAULT 0,
-        outage_since ", $int, ",
-        updated_at ", $int, " NOT NULL
+        failures ",
+            $int,
+            " NOT NULL DEFAULT 0,
+        open_until ",
+            $int,
+            " NOT NULL DEFAULT 0,
+        outage_since ",
+            $int,
+            ",
+        updated_at ",
+            $int,
+            " NOT NULL
     );
     ALTER TABLE photos ADD COLUMN delivery TEXT;
-    ALTER TABLE photos ADD COLUMN next_try_at ", $int, ";")
+    ALTER TABLE photos ADD COLUMN next_try_at ",
+            $int,
+            ";"
+        )
     };
 }
 

@@ -44,7 +44,9 @@ impl PhotoStore {
                         continue;
                     };
                     // Committed, or queued (its tags as committed are frozen): not changed.
-                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) || r.delivery.is_some_and(|d| d.is_frozen()) {
+                    if !matches!(r.state, PhotoState::Staged | PhotoState::Failed)
+                        || r.delivery.is_some_and(|d| d.is_frozen())
+                    {
                         continue;
                     }
                     patch.apply(&mut r.tags);

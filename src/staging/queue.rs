@@ -26,8 +26,12 @@ pub fn read(tx: &mut impl Sql, sid: &str, id: &str) -> Result<Option<PhotoRecord
 
 /// The photo `id`, whichever session staged it (the queue holds the session it belongs to).
 pub fn read_any(tx: &mut impl Sql, id: &str) -> Result<Option<PhotoRecord>> {
-    tx.query_row(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"), params![id], from_row)
-        .optional()
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"),
+        params![id],
+        from_row,
+    )
+    .optional()
 }
 
 /// Puts a staged or failed photo in the queue: its targets are fixed (kept if fixed before) and

@@ -166,7 +166,10 @@ impl PhotoRecord {
             edited: edit.is_some(),
             lesion_id: self.lesion.as_ref().and(self.lesion_id.clone()),
             delivery: self.delivery,
-            next_try: self.next_try_at.filter(|_| self.delivery == Some(DeliveryState::Waiting)).map(clock),
+            next_try: self
+                .next_try_at
+                .filter(|_| self.delivery == Some(DeliveryState::Waiting))
+                .map(clock),
         }
     }
 }
