@@ -192,13 +192,17 @@ impl DeliveryStore {
             .call(move |c| {
                 let now = now_ms();
                 let mut tx = c.transaction()?;
+                // `?2` exists only in the shared store's clause (SQLite refuses a parameter its
+                // statement does not name).
+                let all = params![now, alive_since];
+                let params = if shared { all } else { &all[..1] };
                 let candidates: Vec<(String, String)> = tx.query_map(
                     &format!(
                         "SELECT id, facility FROM deliveries WHERE (state IN ('queued', 'waiting') AND next_at <= ?1)
                          OR (state = 'sending' AND lease_until < ?1) {orphaned}
                          ORDER BY next_at, created_at LIMIT 64{lock}"
                     ),
-                    params![now, alive_since],
+                    params,
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
                 let mut refused: Vec<String> = Vec::new();
