@@ -252,7 +252,7 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
     let (status, _) = app::commit(&srv, &d, &ids[0]).await;
     assert_eq!(status, 200);
     // Everything is "older" than a negative retention.
-    assert_eq!(srv.state.photos.store.purge(-10).await.unwrap(), 2);
+    assert_eq!(srv.state.photos.store.purge(-10, 30 * 86_400).await.unwrap(), 2);
     let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "the expired photo is gone from the strip");
@@ -277,7 +277,7 @@ async fn retention_expires_uncommitted_photos_and_keeps_the_record_of_committed_
         "{events:?}"
     );
     assert_eq!(
-        srv.state.photos.store.purge(-10).await.unwrap(),
+        srv.state.photos.store.purge(-10, 30 * 86_400).await.unwrap(),
         0,
         "nothing left to purge"
     );

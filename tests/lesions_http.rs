@@ -175,7 +175,7 @@ async fn another_session_cannot_see_or_touch_a_lesion_and_retention_purges_them(
 
     let (status, _) = assign(&srv, &a, id, &ids_a).await;
     assert_eq!(status, 200);
-    srv.state.photos.store.purge(-10).await.unwrap();
+    srv.state.photos.store.purge(-10, 30 * 86_400).await.unwrap();
     assert_eq!(lesions(&srv, &a).await, serde_json::json!([]));
     assert_eq!(lesions(&srv, &b).await, serde_json::json!([]));
     let audit = app::audit_where(&srv, &format!("session={}", a.sid)).await;

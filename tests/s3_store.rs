@@ -47,7 +47,7 @@ async fn photos_are_staged_read_committed_and_purged_through_an_s3_bucket() {
     assert_eq!(status, 200, "{v}");
     assert_eq!(srv.state.simulator.as_ref().unwrap().received().len(), 1);
 
-    assert_eq!(srv.state.photos.store.purge(-10).await.unwrap(), 1);
+    assert_eq!(srv.state.photos.store.purge(-10, 30 * 86_400).await.unwrap(), 1);
     let listing = bucket_listing(&endpoint, &bucket).await;
     assert!(
         !listing.contains(&format!("photos/{id}.jpg")),

@@ -214,7 +214,7 @@ async fn retention_warns_with_a_count_before_it_expires_uncommitted_photos() {
     let ids = app::stage_ready(&srv, &d, 2).await;
     // Past their retention (0 s) once a second has gone by.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let purged = srv.state.photos.store.purge(0).await.unwrap();
+    let purged = srv.state.photos.store.purge(0, 30 * 86_400).await.unwrap();
     assert_eq!(purged, 2);
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     let warning = text

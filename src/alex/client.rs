@@ -2,9 +2,12 @@
 //! faults, and the operations the product uses. All of ALEX's quirks live in this folder.
 
 use super::segments::{launch_segment, segment};
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
-use rand::Rng;
 use reqwest::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -14,6 +17,7 @@ use super::{
     error::AlexError,
     fhir::{Bundle, Created, DocumentReference, LaunchContext, Location, Media, Patient, Practitioner},
     token::{TokenInfo, TokenService, transport_detail},
+    wire::{backoff, header_str, id_from_location, loggable, retry_after},
 };
 use crate::nhi::{NHI_SYSTEM, Nhi};
 
@@ -25,8 +29,10 @@ pub struct AlexClient {
     http: reqwest::Client,
     fhir_base: String,
     launch_base: String,
-    tokens: TokenService,
+    tokens: Arc<TokenService>,
     retry: RetryPolicy,
+    /// The last `Retry-After` each facility's refusal carried, until `take_retry_after`.
+    throttled: Mutex<HashMap<String, Duration>>,
     request_timeout: Duration,
     allowlist: Option<Vec<String>>,
 }
@@ -55,14 +61,38 @@ impl AlexClient {
             .user_agent(concat!("clinical-images/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(AlexClient {
-            tokens: TokenService::new(http.clone(), config),
+            tokens: Arc::new(TokenService::new(http.clone(), config)),
             http,
             fhir_base: config.fhir_base_url.trim_end_matches('/').to_string(),
             launch_base: config.launch_base_url.trim_end_matches('/').to_string(),
             retry: config.retry,
             request_timeout: config.timeouts.request,
             allowlist: config.facility_allowlist.clone(),
+            throttled: Mutex::default(),
         })
+    }
+
+    /// The same ALEX, token and connections, for the delivery queue: no retry of its own, since
+    /// the queue backs off per practice and a quick retry would only add calls to one that is down.
+    pub fn for_background(&self) -> AlexClient {
+        AlexClient {
+            http: self.http.clone(),
+            fhir_base: self.fhir_base.clone(),
+            launch_base: self.launch_base.clone(),
+            tokens: self.tokens.clone(),
+            retry: RetryPolicy {
+                max_retries: 0,
+                ..self.retry
+            },
+            request_timeout: self.request_timeout,
+            allowlist: self.allowlist.clone(),
+            throttled: Mutex::default(),
+        }
+    }
+
+    /// The `Retry-After` of the facility's last 429, once.
+    pub fn take_retry_after(&self, facility: &str) -> Option<Duration> {
+        self.throttled.lock().ok()?.remove(facility)
     }
 
     pub async fn token_info(&self) -> TokenInfo {
@@ -294,6 +324,9 @@ impl AlexClient {
                     }
                     let retry_after = retry_after(&headers);
                     let err = AlexError::from_response(status.as_u16(), &body, facility, retry_after);
+                    if let (Some(f), Some(d)) = (facility, retry_after) {
+                        self.throttled.lock().map(|mut t| t.insert(f.to_string(), d)).ok();
+                    }
                     if matches!(err, AlexError::Unauthorized) && !renewed {
                         renewed = true;
                         self.tokens.invalidate(&token).await;
@@ -335,48 +368,11 @@ impl AlexClient {
     }
 }
 
-/// Exponential backoff with full jitter, capped.
-pub(super) fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
-    let ceiling = policy
-        .base_delay
-        .saturating_mul(1 << retry.min(16))
-        .min(policy.max_delay);
-    let ms = rand::rng().random_range(ceiling.as_millis() as u64 / 2..=ceiling.as_millis() as u64);
-    Duration::from_millis(ms)
-}
-
-fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-fn header_str(headers: &header::HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(String::from)
-}
-
-/// `…/fhir/Media/{id}` or `…/Media/{id}/_history/1` → `{id}` (ALEX lower-cases `/fhir/`).
-fn id_from_location(location: &str, resource_type: &str) -> Option<String> {
-    let parts: Vec<&str> = location.split('/').collect();
-    let at = parts.iter().rposition(|p| p.eq_ignore_ascii_case(resource_type))?;
-    parts.get(at + 1).filter(|s| !s.is_empty()).map(|s| s.to_string())
-}
-
 fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, AlexError> {
     serde_json::from_slice(&answer.body).map_err(|e| AlexError::Unexpected {
         status: answer.status.as_u16(),
         detail: format!("cannot read the response: {}", super::error::json_error(&e)),
     })
-}
-
-/// The URL as it may be logged: path only (queries carry NHIs), launch tokens elided.
-fn loggable(url: &str) -> String {
-    let path = reqwest::Url::parse(url)
-        .map(|u| u.path().to_string())
-        .unwrap_or_default();
-    match path.find("/getlaunchcontextstring/") {
-        Some(i) => format!("{}/getlaunchcontextstring/…", &path[..i]),
-        None => path,
-    }
 }
 
 #[cfg(test)]

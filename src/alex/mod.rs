@@ -11,6 +11,7 @@ pub mod r4;
 pub mod segments;
 pub mod task;
 pub mod token;
+pub mod wire;
 pub mod write;
 
 pub use client::AlexClient;

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::{
-    client::backoff,
     config::{AlexConfig, RetryPolicy},
     error::TokenError,
+    wire::backoff,
 };
 
 /// Renew this long before expiry (capped at a fifth of the token's life for short test tokens).

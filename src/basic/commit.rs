@@ -1,12 +1,16 @@
-//! Committing from the basic page (ssr only): the same parts in the same order as the commit
-//! bar — each group's PDF, its TIFFs, then each Media — through the commit service.
+//! Committing from the basic page (ssr only): the photos enter the server's delivery queue, as
+//! the commit bar's do, and the answer says where they are — after waiting a moment, so a
+//! healthy Medtech's "saved" is said at once.
+
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 
 use crate::{
-    commit::{api::SCAN_BATCH, documents::DocKind, service::Committer},
+    delivery::service::Deliveries,
     error::AppError,
-    model::{CommitTarget, PhotoState, PhotoView, Targets, group_by_targets},
+    launch::server::authorise,
+    model::{DeliveryState, PhotoState, Targets},
     staging::service::Photos,
 };
 
@@ -14,84 +18,44 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Sends every part of `ids`' commits as the commit bar does — grouped by where each goes (its
-/// own targets if it was sent before, else `chosen`), the PDF, the TIFFs, then each Media — and
-/// says how it went.
-#[allow(clippy::too_many_arguments)]
+/// How long the answer waits for the queue to send what it can.
+const SETTLE: Duration = Duration::from_millis(900);
+
+/// Commits `ids` — each where it went before, or to `chosen` — and says how it stands.
 pub async fn send(
     photos: &Photos,
-    committer: &Committer,
+    deliveries: &Deliveries,
     sid: &str,
     headers: &HeaderMap,
-    list: &[PhotoView],
     ids: &[String],
     chosen: Targets,
     resend_unknown: bool,
 ) -> Result<String, AppError> {
-    let groups = group_by_targets(
-        list.iter().filter(|v| ids.contains(&v.id)),
-        &committer.settings.commit_targets,
-        chosen,
-    );
-    let mut refusal = None;
-    for (targets, group) in groups {
-        for part in targets.iter() {
-            // As they are now: a photo an earlier part left waiting on Medtech's word stays.
-            let now = photos.list(sid, headers).await?;
-            let go: Vec<String> = now
-                .iter()
-                .filter(|v| group.contains(&v.id))
-                .filter(|v| v.may_send(resend_unknown))
-                .map(|v| v.id.clone())
-                .collect();
-            let result = match part {
-                CommitTarget::Media => {
-                    let mut r = Ok(());
-                    for id in &go {
-                        if let Err(e) = committer
-                            .commit_photo(sid, headers, id, resend_unknown, Some(targets))
-                            .await
-                        {
-                            r = Err(e);
-                        }
-                    }
-                    r
-                }
-                CommitTarget::ScanPdf | CommitTarget::ScanTiff => {
-                    let kind = if part == CommitTarget::ScanPdf {
-                        DocKind::Pdf
-                    } else {
-                        DocKind::Tiff
-                    };
-                    let mut r = Ok(());
-                    for batch in go.chunks(SCAN_BATCH) {
-                        if let Err(e) = committer
-                            .commit_scan(sid, headers, batch, resend_unknown, kind, Some(targets))
-                            .await
-                        {
-                            r = Err(e);
-                        }
-                    }
-                    r
-                }
+    let session = authorise(&photos.sessions, sid, headers).await?;
+    deliveries.queue(&session, ids, chosen, resend_unknown).await?;
+    let started = Instant::now();
+    loop {
+        let now = photos.list(sid, headers).await?;
+        let mine: Vec<_> = now.iter().filter(|v| ids.contains(&v.id)).collect();
+        let moving = mine
+            .iter()
+            .filter(|v| matches!(v.delivery, Some(DeliveryState::Queued | DeliveryState::Sending)))
+            .count();
+        if moving == 0 || started.elapsed() >= SETTLE {
+            let saved = mine.iter().filter(|v| v.state == PhotoState::Committed).count();
+            let held = mine.iter().filter(|v| v.is_frozen()).count();
+            let stopped = mine.len() - saved - held;
+            return match (held, stopped) {
+                (0, 0) => Ok(format!("{saved} photo{} saved to Medtech.", plural(saved))),
+                (_, 0) => Ok(format!(
+                    "{saved} saved to Medtech; {held} on the way — the server sends them by itself, \
+                     so you can close this page."
+                )),
+                _ => Err(AppError::invalid(format!(
+                    "{saved} saved; {stopped} not saved — each photo below says why."
+                ))),
             };
-            if let Err(e) = result {
-                refusal.get_or_insert(e);
-            }
         }
-    }
-    let after = photos.list(sid, headers).await?;
-    let mine: Vec<&PhotoView> = after.iter().filter(|v| ids.contains(&v.id)).collect();
-    let saved = mine.iter().filter(|v| v.state == PhotoState::Committed).count();
-    let failed = mine.len() - saved;
-    match (failed, refusal) {
-        (0, _) => Ok(format!("{saved} photo{} saved to Medtech.", plural(saved))),
-        (_, Some(e)) => Err(AppError::new(
-            e.kind,
-            format!("{saved} saved; {failed} not saved: {}", e.message),
-        )),
-        (_, None) => Err(AppError::invalid(format!(
-            "{saved} saved; {failed} not saved — each photo below says why."
-        ))),
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -32,10 +32,16 @@ pub fn render(p: BasicPage) -> String {
         None => "Clinical Images (basic)".to_string(),
     };
     let stylesheet = p.stylesheet.clone();
+    // While the server holds photos, the page reads itself again so each follows its delivery.
+    let refresh = if p.photos.iter().any(PhotoView::is_frozen) {
+        "<meta http-equiv=\"refresh\" content=\"3\">"
+    } else {
+        ""
+    };
     let body = Owner::new().with(|| body(p).to_html());
     format!(
         "<!DOCTYPE html>\n<html lang=\"en-NZ\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{refresh}\
          <meta name=\"referrer\" content=\"no-referrer\"><title>{}</title>\
          <link rel=\"stylesheet\" href=\"{}\"></head>{body}</html>",
         html_escape(&title),
@@ -122,6 +128,9 @@ fn consent_form(base: String) -> impl IntoView {
 }
 
 fn state_words(v: &PhotoView) -> String {
+    if let Some(words) = v.delivery_words().filter(|_| v.delivery.is_some()) {
+        return words;
+    }
     match v.state {
         PhotoState::Committed => "Saved to Medtech".into(),
         PhotoState::Committing => "Sending…".into(),
@@ -133,7 +142,7 @@ fn state_words(v: &PhotoView) -> String {
 }
 
 fn photo(base: String, n: usize, v: PhotoView) -> impl IntoView {
-    let editable = matches!(v.state, PhotoState::Staged | PhotoState::Failed);
+    let editable = matches!(v.state, PhotoState::Staged | PhotoState::Failed) && !v.is_frozen();
     let heading = format!("Photo {n}, taken {}", v.taken);
     let action = format!("{base}/photos/{}/tags", v.id);
     let t = v.tags.clone();
@@ -188,7 +197,7 @@ fn commit_form(base: String, offered: Vec<CommitTarget>, sendable: usize) -> imp
                 {offered.into_iter().map(|t| view! {
                     <label>
                         <input type="checkbox" name="targets" value=t.as_str() checked=Some(t) == first />
-                        {crate::commit::ui::choice_label(t)}
+                        {crate::delivery::commit_bar::choice_label(t)}
                     </label>
                 }).collect_view()}
             </fieldset>

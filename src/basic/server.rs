@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     commit::service::Committer,
+    delivery::service::Deliveries,
     error::AppError,
     infra::http::Client,
     launch::server::{Sessions, authorise, embeddable, record_consent},
@@ -41,6 +42,7 @@ where
     Sessions: FromRef<S>,
     Photos: FromRef<S>,
     Committer: FromRef<S>,
+    Deliveries: FromRef<S>,
     LeptosOptions: FromRef<S>,
 {
     let body_limit = MAX_FILES * (max_upload_bytes as usize + 64 * 1024);
@@ -288,7 +290,7 @@ async fn tags(
 /// `POST /w/{sid}/basic/commit` — `targets` (one or more) and every photo that may go.
 async fn commit(
     State(photos): State<Photos>,
-    State(committer): State<Committer>,
+    State(deliveries): State<Deliveries>,
     Extension(client): Extension<Client>,
     Path(sid): Path<String>,
     headers: HeaderMap,
@@ -313,7 +315,7 @@ async fn commit(
         if ids.is_empty() {
             return Err(AppError::invalid("No photo is ready: tag each photo first."));
         }
-        send(&photos, &committer, &sid, &headers, &list, &ids, chosen, false).await
+        send(&photos, &deliveries, &sid, &headers, &ids, chosen, false).await
     }
     .await;
     back(&sid, &client, outcome)
@@ -322,39 +324,37 @@ async fn commit(
 /// `POST /w/{sid}/basic/photos/{id}/resend` — after an unknown outcome, the GP checked Medtech.
 async fn resend(
     State(photos): State<Photos>,
-    State(committer): State<Committer>,
+    State(deliveries): State<Deliveries>,
     Extension(client): Extension<Client>,
     Path((sid, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let outcome = async {
-        let list = photos.list(&sid, &headers).await?;
-        send(
-            &photos,
-            &committer,
-            &sid,
-            &headers,
-            &list,
-            &[id],
-            Targets::one(CommitTarget::Media),
-            true,
-        )
-        .await
-    }
+    let outcome = send(
+        &photos,
+        &deliveries,
+        &sid,
+        &headers,
+        &[id],
+        Targets::one(CommitTarget::Media),
+        true,
+    )
     .await;
     back(&sid, &client, outcome)
 }
 
 /// `POST /w/{sid}/basic/photos/{id}/confirm` — "It is in Medtech — mark as saved".
 async fn confirm(
-    State(committer): State<Committer>,
+    State(photos): State<Photos>,
+    State(deliveries): State<Deliveries>,
     Extension(client): Extension<Client>,
     Path((sid, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let outcome = committer
-        .confirm_in_medtech(&sid, &headers, &id)
-        .await
-        .map(|_| "Marked as saved in Medtech, as you confirmed. It will not be sent again.".to_string());
+    let outcome = async {
+        let session = authorise(&photos.sessions, &sid, &headers).await?;
+        deliveries.confirm(&session, &id).await?;
+        Ok("Marked as saved in Medtech, as you confirmed. It will not be sent again.".to_string())
+    }
+    .await;
     back(&sid, &client, outcome)
 }

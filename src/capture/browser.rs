@@ -138,7 +138,7 @@ pub fn discard(ws: Workspace, id: &str) {
     ws.uploads.update(|u| u.retain(|x| x.id != id));
 }
 
-async fn sleep_ms(ms: i32) {
+pub async fn sleep_ms(ms: i32) {
     let p = Promise::new(&mut |resolve: Function, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);

@@ -23,7 +23,6 @@ pub mod printed;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod scan;
-pub mod send;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
@@ -36,4 +35,3 @@ pub mod task_store;
 pub mod task_ui;
 #[cfg(feature = "ssr")]
 pub mod tiffs;
-pub mod ui;

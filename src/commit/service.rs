@@ -60,6 +60,20 @@ impl Committer {
         }))
     }
 
+    /// The same committer sending through `alex` (the delivery queue's client, which leaves
+    /// retrying to the queue), sharing everything else — its drain too.
+    pub fn with_alex(&self, alex: Arc<AlexClient>) -> Committer {
+        Committer(Arc::new(Inner {
+            alex,
+            photos: self.photos.clone(),
+            staging: self.staging.clone(),
+            renderer: self.renderer.clone(),
+            handoffs: self.handoffs.clone(),
+            settings: self.settings.clone(),
+            drain: self.drain.clone(),
+        }))
+    }
+
     /// The session, for a call that may write to ALEX (refused while the server drains).
     async fn session(&self, sid: &str, headers: &HeaderMap) -> Result<(LaunchSession, Write), AppError> {
         let session = authorise(&self.staging.sessions, sid, headers).await?;

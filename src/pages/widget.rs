@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     capture::ui::{AddPhotos, UploadList},
-    commit::ui::CommitBar,
+    delivery::commit_bar::CommitBar,
     editor::ui::Editor,
     error::{AppError, ErrorKind, with_page_status},
     handoff::desktop::{LiveFeed, PhonePanel},

@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use crate::delivery::report::FacilityState;
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, header},
@@ -73,6 +74,22 @@ fn describe() {
         "Photos waiting for someone, by state."
     );
     describe_gauge!(
+        "clinical_images_delivery_queue",
+        "Delivery jobs not yet in Medtech, by state."
+    );
+    describe_gauge!(
+        "clinical_images_delivery_oldest_seconds",
+        "Age of the oldest delivery job not yet in Medtech."
+    );
+    describe_gauge!(
+        "clinical_images_delivery_facilities",
+        "Practices by delivery state (healthy, backing_off, open)."
+    );
+    describe_counter!(
+        "clinical_images_delivery_attempts_total",
+        "Delivery attempts by part and the state the job was left in."
+    );
+    describe_gauge!(
         "clinical_images_live_feed_subscribers",
         "Open live-feed (event stream) connections."
     );
@@ -109,6 +126,24 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             gauge!("clinical_images_photos_waiting", "state" => "committing").set(w.committing as f64);
         }
         Err(e) => tracing::error!(error = %e, "metrics: photos waiting could not be counted"),
+    }
+    match state.deliveries.store().report().await {
+        Ok(q) => {
+            for (name, n) in [
+                ("queued", q.queued),
+                ("sending", q.sending),
+                ("waiting", q.waiting),
+                ("needs_person", q.needs_person),
+            ] {
+                gauge!("clinical_images_delivery_queue", "state" => name).set(n as f64);
+            }
+            gauge!("clinical_images_delivery_oldest_seconds").set(q.oldest_secs.unwrap_or(0) as f64);
+            for s in [FacilityState::Healthy, FacilityState::BackingOff, FacilityState::Open] {
+                let n = q.facilities.iter().filter(|f| f.state == s).count();
+                gauge!("clinical_images_delivery_facilities", "state" => s.as_str()).set(n as f64);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "metrics: the delivery queue could not be read"),
     }
     let depth = crate::staging::recheck::budget::global().depth();
     gauge!("clinical_images_decode_queue", "state" => "waiting").set(depth.waiting as f64);

@@ -49,6 +49,10 @@ pub fn register_server_fns() {
     register_explicit::<crate::commit::api::CommitTiff>();
     register_explicit::<crate::commit::api::ConfirmInMedtech>();
     register_explicit::<crate::commit::api::TaskPractitioners>();
+    register_explicit::<crate::delivery::api::QueuePhotos>();
+    register_explicit::<crate::delivery::api::WithdrawPhoto>();
+    register_explicit::<crate::delivery::api::MarkInMedtech>();
+    register_explicit::<crate::delivery::api::HeldPhotos>();
     register_explicit::<crate::commit::api::FollowUpTask>();
     register_explicit::<crate::handoff::api::StartHandoff>();
     register_explicit::<crate::handoff::api::StopHandoff>();
@@ -75,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.handoffs.clone());
             provide_context(state.renderer.clone());
             provide_context(state.committer.clone());
+            provide_context(state.deliveries.clone());
             if let Some(sim) = &state.simulator {
                 provide_context(sim.clone());
             }

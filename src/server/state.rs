@@ -14,6 +14,7 @@ use crate::{
     alex::{AlexClient, AlexMode, config::AlexConfigError},
     commit::service::Committer,
     config::Settings,
+    delivery::service::Deliveries,
     editor::server::Renderer,
     handoff::service::Handoffs,
     infra::{
@@ -43,6 +44,8 @@ pub struct Inner {
     pub handoffs: Handoffs,
     pub renderer: Renderer,
     pub committer: Committer,
+    /// The delivery queue and its workers.
+    pub deliveries: Deliveries,
     /// The embedded ALEX simulator, when it was chosen (`alex_environment = "simulator"`).
     pub simulator: Option<Simulator>,
     /// Bearer token for the operations endpoints (env OPS_TOKEN); unset, they are closed.
@@ -91,7 +94,7 @@ macro_rules! service_from_ref {
         }
     )*};
 }
-service_from_ref!(sessions: Sessions, photos: Photos, handoffs: Handoffs, renderer: Renderer, committer: Committer);
+service_from_ref!(sessions: Sessions, photos: Photos, handoffs: Handoffs, renderer: Renderer, committer: Committer, deliveries: Deliveries);
 
 impl AppState {
     /// Builds every service from settings and the process environment.
@@ -143,6 +146,14 @@ impl AppState {
         let handoffs = Handoffs::new(db.clone(), settings.clone(), sessions.clone(), photos.clone());
         let renderer = Renderer::new(photos.clone());
         let committer = Committer::new(alex.clone(), renderer.clone(), handoffs.clone());
+        let deliveries = Deliveries::new(db.clone(), &committer);
+        let released = deliveries.store().release_own_claims().await?;
+        if released > 0 {
+            tracing::warn!(
+                jobs = released,
+                "delivery: parts this instance was sending when it stopped are due again"
+            );
+        }
         Ok(AppState(Arc::new(Inner {
             settings,
             leptos_options,
@@ -153,6 +164,7 @@ impl AppState {
             handoffs,
             renderer,
             committer,
+            deliveries,
             simulator,
             ops_token,
             ops_limiter: AddressLimiter::new(30, std::time::Duration::from_secs(60)),

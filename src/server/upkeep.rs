@@ -12,7 +12,8 @@ pub async fn run(state: AppState) {
     tokio::join!(
         heartbeat(state.clone()),
         retention(state.clone()),
-        state.photos.clone().relay()
+        state.photos.clone().relay(),
+        state.deliveries.clone().run()
     );
 }
 
@@ -66,7 +67,8 @@ async fn retention(state: AppState) {
 /// What every domain forgets from the shared store.
 async fn purge(state: &AppState, keep: i64) {
     crate::launch::engine::forget_old(&state.sessions).await;
-    match state.photos.store.purge(keep).await {
+    let hold = state.settings.delivery_hold_days as i64 * 86_400;
+    match state.photos.store.purge(keep, hold).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(images = n, "retention: images deleted"),
         Err(e) => tracing::error!(error = %e, "retention purge failed"),

@@ -75,3 +75,16 @@ pub fn withdraw(tx: &mut impl Sql, r: &PhotoRecord, by: Option<&str>, reason: &s
     }
     Ok(moved == 1)
 }
+
+/// The photos of a patient at a practice that the queue still holds (queued, waiting or needing
+/// a person), from launches other than `except_sid`, oldest first.
+pub fn held_for(tx: &mut impl Sql, facility: &str, patient_id: &str, except_sid: &str) -> Result<Vec<PhotoRecord>> {
+    tx.query_map(
+        &format!(
+            "SELECT {COLUMNS} FROM photos WHERE facility = ?1 AND patient_id = ?2 AND session_id != ?3
+             AND delivery IS NOT NULL AND state IN ('staged', 'failed', 'committing') ORDER BY taken_at, id LIMIT 200"
+        ),
+        params![facility, patient_id, except_sid],
+        from_row,
+    )
+}

@@ -31,6 +31,8 @@ pub enum Stuck {
     OutcomeUnknown,
     /// Not committed, and its image is deleted within the window asked for.
     NearRetention,
+    /// The delivery queue holds it (queued, waiting for Medtech, or needing a person).
+    InDelivery,
 }
 
 impl Stuck {
@@ -39,6 +41,7 @@ impl Stuck {
             Stuck::Failed => "failed",
             Stuck::OutcomeUnknown => "outcome_unknown",
             Stuck::NearRetention => "near_retention",
+            Stuck::InDelivery => "in_delivery",
         }
     }
 }
@@ -58,6 +61,8 @@ pub struct StuckPhoto {
     pub failure_kind: Option<String>,
     /// The last reason given, in our own words (never a remote body).
     pub reason: Option<String>,
+    /// Its place in the delivery queue, if it is in it.
+    pub delivery: Option<String>,
 }
 
 impl PhotoStore {
@@ -91,6 +96,7 @@ impl PhotoStore {
     pub async fn stuck(
         &self,
         retention_secs: i64,
+        hold_secs: i64,
         within_secs: i64,
         limit: u32,
     ) -> Result<Vec<StuckPhoto>, StoreError> {
@@ -101,29 +107,34 @@ impl PhotoStore {
             .db
             .call(move |c| {
                 c.query_map(
-                    "SELECT id, facility, state, created_at, failure_kind, failure FROM photos
-                     WHERE blob_key != '' AND (state = 'failed' OR (state IN ('staged', 'committing') AND created_at <= ?1))
+                    "SELECT id, facility, state, created_at, failure_kind, failure, delivery FROM photos
+                     WHERE blob_key != '' AND (state = 'failed' OR delivery IS NOT NULL
+                       OR (state IN ('staged', 'committing') AND created_at <= ?1))
                      ORDER BY created_at, rowid LIMIT ?2",
                     params![near, limit],
                     |r| {
-                    let state: String = r.get(2)?;
-                    let created: i64 = r.get(3)?;
-                    let failure_kind: Option<String> = r.get(4)?;
-                    let stuck = match (state.as_str(), failure_kind.as_deref()) {
-                        ("failed", Some(OUTCOME_UNKNOWN)) => Stuck::OutcomeUnknown,
-                        ("failed", _) => Stuck::Failed,
-                        _ => Stuck::NearRetention,
-                    };
-                    Ok(StuckPhoto {
-                        photo_id: r.get(0)?,
-                        facility: r.get(1)?,
-                        stuck,
-                        state,
-                        age_secs: (now - created).max(0),
-                        expires_in_secs: (created + retention_secs - now).max(0),
-                        failure_kind,
-                        reason: r.get(5)?,
-                    })
+                        let state: String = r.get(2)?;
+                        let created: i64 = r.get(3)?;
+                        let failure_kind: Option<String> = r.get(4)?;
+                        let delivery: Option<String> = r.get(6)?;
+                        let stuck = match (state.as_str(), failure_kind.as_deref(), &delivery) {
+                            ("failed", Some(OUTCOME_UNKNOWN), _) => Stuck::OutcomeUnknown,
+                            (_, _, Some(_)) => Stuck::InDelivery,
+                            ("failed", _, _) => Stuck::Failed,
+                            _ => Stuck::NearRetention,
+                        };
+                        let keep = if delivery.is_some() { hold_secs } else { retention_secs };
+                        Ok(StuckPhoto {
+                            photo_id: r.get(0)?,
+                            facility: r.get(1)?,
+                            stuck,
+                            state,
+                            age_secs: (now - created).max(0),
+                            expires_in_secs: (created + keep - now).max(0),
+                            failure_kind,
+                            reason: r.get(5)?,
+                            delivery,
+                        })
                     },
                 )
             })
@@ -132,14 +143,21 @@ impl PhotoStore {
 
     /// How many photos not committed lose their image within `within_secs` (for retention's
     /// warning: a count, never who).
-    pub async fn uncommitted_due(&self, retention_secs: i64, within_secs: i64) -> Result<u64, StoreError> {
+    pub async fn uncommitted_due(
+        &self,
+        retention_secs: i64,
+        hold_secs: i64,
+        within_secs: i64,
+    ) -> Result<u64, StoreError> {
         let near = now_secs() - retention_secs + within_secs;
+        let held_near = now_secs() - hold_secs + within_secs;
         Ok(self
             .db
             .call(move |c| {
                 c.query_row(
-                    "SELECT COUNT(*) FROM photos WHERE blob_key != '' AND state IN ('staged', 'failed') AND created_at < ?1",
-                    params![near],
+                    "SELECT COUNT(*) FROM photos WHERE blob_key != '' AND state IN ('staged', 'failed')
+                     AND created_at < CASE WHEN delivery IS NULL THEN ?1 ELSE ?2 END",
+                    params![near, held_near],
                     |r| r.get::<_, i64>(0),
                 )
             })

@@ -19,20 +19,33 @@ const WARN_AHEAD_SECS: i64 = 3600;
 
 impl PhotoStore {
     /// Retention: photos added more than `older_than_secs` ago lose their image. Those never
-    /// committed become `expired`; committed ones keep their record (the audit needs it).
+    /// committed become `expired`; committed ones keep their record (the audit needs it). A photo
+    /// the delivery queue holds (queued, waiting, or needing a person) is kept until
+    /// `hold_secs` instead, and its expiry then is audited as the end of that hold.
     /// Spent handoff links are forgotten too. Returns how many images were deleted.
-    pub async fn purge(&self, older_than_secs: i64) -> Result<usize, StoreError> {
+    pub async fn purge(&self, older_than_secs: i64, hold_secs: i64) -> Result<usize, StoreError> {
         let cutoff = now_secs() - older_than_secs;
+        let held_cutoff = now_secs() - hold_secs;
         let due: Vec<PhotoRecord> = self
             .db
             .call(move |c| {
                 c.query_map(
-                    &format!("SELECT {COLUMNS} FROM photos WHERE created_at < ?1 AND blob_key != '' AND state != 'committing'"),
-                    params![cutoff],
+                    &format!(
+                        "SELECT {COLUMNS} FROM photos WHERE blob_key != '' AND state != 'committing'
+                         AND created_at < CASE WHEN delivery IS NULL THEN ?1 ELSE ?2 END"
+                    ),
+                    params![cutoff, held_cutoff],
                     from_row,
                 )
             })
             .await?;
+        let held = due.iter().filter(|r| r.delivery.is_some()).count();
+        if held > 0 {
+            tracing::warn!(
+                photos = held,
+                "retention: photos that waited for delivery past the hold limit expire now (see the audit)"
+            );
+        }
         // Someone should hear of what is lost before it goes: a count, never who.
         let uncommitted = due
             .iter()
@@ -44,7 +57,9 @@ impl PhotoStore {
                 "retention: photos never committed are about to expire; their images are deleted now"
             );
         }
-        let soon = self.uncommitted_due(older_than_secs, WARN_AHEAD_SECS).await?;
+        let soon = self
+            .uncommitted_due(older_than_secs, hold_secs, WARN_AHEAD_SECS)
+            .await?;
         if soon > uncommitted as u64 {
             tracing::warn!(
                 photos = soon - uncommitted as u64,
@@ -60,10 +75,19 @@ impl PhotoStore {
                     let mut tx = c.transaction()?;
                     let expire = r.state != PhotoState::Committed;
                     tx.execute(
-                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 = 1 THEN 'expired' ELSE state END, updated_at = ?2 WHERE id = ?3",
+                        "UPDATE photos SET blob_key = '', state = CASE WHEN ?1 = 1 THEN 'expired' ELSE state END,
+                         delivery = NULL, next_try_at = NULL, updated_at = ?2 WHERE id = ?3",
                         params![expire, now_secs(), r.id],
                     )?;
-                    append_audit(&mut tx, &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some("retention")))?;
+                    let why = if r.delivery.is_some() {
+                        "delivery_hold"
+                    } else {
+                        "retention"
+                    };
+                    append_audit(
+                        &mut tx,
+                        &r.audit(if expire { "expired" } else { "image_deleted" }, None, Some(why)),
+                    )?;
                     tx.commit()
                 })
                 .await?;

@@ -8,8 +8,16 @@ use crate::model::{PhotoState, PhotoView};
 use crate::{capture::ui::drop_handlers, ui::workspace::Workspace};
 
 /// The badge a thumbnail wears.
-pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
-    match p.state {
+pub fn badge(p: &PhotoView) -> (String, &'static str) {
+    if let Some(words) = p.delivery_words().filter(|_| p.delivery.is_some()) {
+        let class = match p.delivery {
+            Some(crate::model::DeliveryState::NeedsYou) => "badge failed",
+            Some(crate::model::DeliveryState::Waiting) => "badge waiting",
+            _ => "badge committing",
+        };
+        return (words, class);
+    }
+    let (words, class) = match p.state {
         PhotoState::Committed => ("Saved to Medtech", "badge committed"),
         PhotoState::Committing => ("Sending…", "badge committing"),
         PhotoState::Failed => ("Failed", "badge failed"),
@@ -17,7 +25,8 @@ pub fn badge(p: &PhotoView) -> (&'static str, &'static str) {
         PhotoState::Expired => ("Expired", "badge"),
         PhotoState::Staged if p.missing.is_empty() => ("Ready", "badge ready"),
         PhotoState::Staged => ("Needs tags", "badge needs-tags"),
-    }
+    };
+    (words.to_string(), class)
 }
 
 pub fn describe(p: &PhotoView) -> String {

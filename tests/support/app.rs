@@ -368,3 +368,51 @@ pub async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
     .await;
     seen
 }
+
+/// Commit as the desktop browser does: the photos `ids` enter the server's delivery queue,
+/// going to `targets` (e.g. "media" or "media,scan_pdf").
+pub async fn queue(
+    app: &impl Served,
+    d: &Desktop,
+    ids: &[String],
+    targets: &str,
+    resend: bool,
+) -> (u16, serde_json::Value) {
+    let mut args = vec![("sid".to_string(), d.sid.clone())];
+    args.extend(id_fields(ids));
+    args.push(("targets".into(), targets.to_string()));
+    args.push(("resend_unknown".into(), resend.to_string()));
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    call(app, d, "photos/queue", &args).await
+}
+
+/// The resources of `resource_type` ALEX stored, counted by their identifier (our photo or
+/// document id).
+pub fn stored_by_identifier(
+    sim: &clinical_images::simulator::Simulator,
+    resource_type: &str,
+) -> std::collections::HashMap<String, usize> {
+    let mut seen = std::collections::HashMap::new();
+    for r in sim.received() {
+        if r.resource_type == resource_type && r.status == 201 {
+            let id = r.resource["identifier"][0]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    seen
+}
+
+/// Waits (at most `secs`) until `done` holds, checking every 200 ms; answers whether it did.
+pub async fn eventually(secs: u64, mut done: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < until {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    done()
+}

@@ -1,12 +1,12 @@
-//! "Commit all ready photos": a confirmation naming the patient and the count, then one call
-//! per photo with its progress and result; "retry failed" resends only what failed.
-//! Ctrl+Enter opens the confirmation.
+//! "Commit all ready photos": a confirmation naming the patient and the count, then one request
+//! that hands the photos to the server's delivery queue; each badge then follows its delivery.
+//! "Retry failed" queues only what failed. Ctrl+Enter opens the confirmation.
 
 use leptos::prelude::*;
 
 use super::{
-    api::confirm_in_medtech,
-    send::{by_targets, offered, send},
+    api::mark_in_medtech,
+    send::{follow, offered, send},
 };
 use crate::{
     model::{CONFIRMED_BY_GP, CommitTarget, PhotoState, PhotoView, Targets},
@@ -44,21 +44,21 @@ fn going_as(targets: Targets) -> String {
 fn ready(ws: &Workspace) -> Vec<PhotoView> {
     ws.visible()
         .into_iter()
-        .filter(|p| p.state == PhotoState::Staged && p.missing.is_empty())
+        .filter(|p| p.state == PhotoState::Staged && p.missing.is_empty() && !p.is_frozen())
         .collect()
 }
 
 fn retryable(ws: &Workspace) -> Vec<PhotoView> {
     ws.visible()
         .into_iter()
-        .filter(|p| p.state == PhotoState::Failed && p.missing.is_empty() && !p.is_unknown())
+        .filter(|p| p.state == PhotoState::Failed && p.missing.is_empty() && !p.is_unknown() && !p.is_frozen())
         .collect()
 }
 
 /// "It is in Medtech — mark as saved", after the GP checked Medtech following an unknown outcome.
 fn confirm_saved(ws: Workspace, id: String) {
     leptos::task::spawn_local(async move {
-        match confirm_in_medtech(ws.sid(), id).await {
+        match mark_in_medtech(ws.sid(), id).await {
             Ok(views) => {
                 ws.upsert(views);
                 ws.notify(
@@ -75,7 +75,8 @@ fn confirm_saved(ws: Workspace, id: String) {
 #[component]
 pub fn CommitBar(ws: Workspace) -> impl IntoView {
     let progress = RwSignal::new(None::<String>);
-    let task = super::task_ui::FollowUpTask::new(ws, progress);
+    follow(ws, RwSignal::new(false));
+    let task = crate::commit::task_ui::FollowUpTask::new(ws, progress);
     let targets = offered(&ws);
     let chosen = RwSignal::new(Targets::one(targets.first().copied().unwrap_or(CommitTarget::Media)));
     let choose = targets.len() > 1;
@@ -126,16 +127,11 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
             return;
         }
         ws.confirming.set(false);
-        send(ws, by_targets(&ws, ready(&ws), chosen.get_untracked()), progress, false);
+        send(ws, ids(ready(&ws)), chosen.get_untracked(), progress, false);
     };
-    let retry = move |_| {
-        send(
-            ws,
-            by_targets(&ws, retryable(&ws), chosen.get_untracked()),
-            progress,
-            false,
-        )
-    };
+    let retry = move |_| send(ws, ids(retryable(&ws)), chosen.get_untracked(), progress, false);
+    let held = move || ws.visible().into_iter().filter(PhotoView::is_frozen).count();
+    let any_held = move || held() != 0;
     let patient = ws.patient.get_value();
     let confirm_text = move || {
         let n = ready_count();
@@ -182,19 +178,22 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
             <p class="status" role="status" aria-live="polite">
                 {move || match progress.get() {
                     Some(text) => text,
-                    None => summary(committed(), ready_count(), needs_tags(), failed_count() + unknown().len()),
+                    None => summary(committed(), held(), ready_count(), needs_tags(), failed_count() + unknown().len()),
                 }}
             </p>
-            <super::task_ui::TaskStatus task/>
+            <Show when=any_held>
+                <p class="hint">"The server is sending these to Medtech by itself: you can close the widget."</p>
+            </Show>
+            <crate::commit::task_ui::TaskStatus task/>
             <For each=unknown key=|p| p.id.clone() let:p>
                 {
-                    let id = p.id.clone();
                     let saved_id = p.id.clone();
                     let to = p.target.unwrap_or(Targets::one(CommitTarget::Media));
+                    let again = p.id.clone();
                     view! {
                         <p class="unknown" role="alert">
                             {p.failure.clone().unwrap_or_default()}
-                            <button type="button" class="secondary" disabled=busy on:click=move |_| send(ws, vec![(to, vec![id.clone()])], progress, true)>
+                            <button type="button" class="secondary" disabled=busy on:click=move |_| send(ws, vec![again.clone()], to, progress, true)>
                                 "I checked Medtech: send this photo again"
                             </button>
                             <button type="button" class="secondary" disabled=busy on:click=move |_| confirm_saved(ws, saved_id.clone())>
@@ -238,7 +237,7 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
                             </Show>
                         </fieldset>
                     </Show>
-                    <super::task_ui::TaskForm task/>
+                    <crate::commit::task_ui::TaskForm task/>
                     <div class="row">
                         <button type="button" class="primary" on:click=confirm autofocus disabled=move || chosen.get().is_empty()>"Commit"</button>
                         <button type="button" class="secondary" on:click=move |_| ws.confirming.set(false)>"Cancel"</button>
@@ -249,10 +248,17 @@ pub fn CommitBar(ws: Workspace) -> impl IntoView {
     }
 }
 
-fn summary(committed: usize, ready: usize, needs_tags: usize, failed: usize) -> String {
+fn ids(photos: Vec<PhotoView>) -> Vec<String> {
+    photos.into_iter().map(|p| p.id).collect()
+}
+
+fn summary(committed: usize, held: usize, ready: usize, needs_tags: usize, failed: usize) -> String {
     let mut parts = Vec::new();
     if committed > 0 {
         parts.push(format!("{committed} saved to Medtech"));
+    }
+    if held > 0 {
+        parts.push(format!("{held} on the way to Medtech"));
     }
     if ready > 0 {
         parts.push(format!("{ready} ready"));
