@@ -2,7 +2,8 @@
 //! durable queue that the server's workers send, paced per practice and backed off while a
 //! practice cannot be reached — whether or not the widget stays open. `store` enqueues and
 //! claims, `finish` records how an attempt ended, `worker` sends, `service` holds the use cases,
-//! `api` their server functions, and `commit_bar` + `send` the widget's Commit (see ARCHITECTURE.md).
+//! `api` their server functions, `commit_bar` + `send` the widget's Commit, and `held` a later
+//! launch's list of this patient's photos not yet in Medtech (see ARCHITECTURE.md).
 
 #[cfg(feature = "ssr")]
 mod actions;
@@ -10,6 +11,7 @@ pub mod api;
 pub mod commit_bar;
 #[cfg(feature = "ssr")]
 mod finish;
+pub mod held;
 #[cfg(feature = "ssr")]
 pub mod job;
 #[cfg(feature = "ssr")]

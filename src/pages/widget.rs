@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     capture::ui::{AddPhotos, UploadList},
-    delivery::commit_bar::CommitBar,
+    delivery::{commit_bar::CommitBar, held::HeldPhotos},
     editor::ui::Editor,
     error::{AppError, ErrorKind, with_page_status},
     handoff::desktop::{LiveFeed, PhonePanel},
@@ -89,6 +89,7 @@ fn Session(sid: String, session: SessionView, photos: Vec<PhotoView>) -> impl In
         <Show when=move || consent.get().is_some()>
             <p class="consent-line">{move || consent.get()}</p>
         </Show>
+        <HeldPhotos ws />
         <Show when=needs_consent fallback=move || view! {
             <div class="row">
                 <AddPhotos ws />

@@ -139,7 +139,7 @@ fn TagForm(ws: Workspace, id: String, lesions: Lesions) -> impl IntoView {
             .photos
             .get_untracked()
             .into_iter()
-            .filter(|p| matches!(p.state, PhotoState::Staged | PhotoState::Failed))
+            .filter(|p| !p.is_frozen() && matches!(p.state, PhotoState::Staged | PhotoState::Failed))
             .map(|p| p.id)
             .collect();
         save(ws, ids, patch_of(&tags.get_untracked()), resync);
