@@ -276,3 +276,59 @@ async fn the_basic_forms_keep_every_rule_of_the_widget() {
     );
     srv.stop().await;
 }
+
+/// A later launch's basic page lists this patient's photos not yet in Medtech (and no other
+/// patient's), and withdraws one with a reason, as plain forms; the rest arrive once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_later_basic_page_lists_and_withdraws_earlier_photos_not_yet_in_medtech() {
+    use clinical_images::simulator::{Endpoint, Fault, FaultKind};
+    let srv = app::start(&[]).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind: FaultKind::Unavailable,
+        count: 100_000,
+    });
+    let first = app::launch(&srv, "ZAC5361", UAT).await;
+    let ids = app::stage_ready(&srv, &first, 2).await;
+    let (status, v) = app::queue(&srv, &first, &ids, "media", false).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(app::eventually(20, || sim.request_count(Endpoint::Media) > 0).await);
+
+    let later = app::launch(&srv, "ZAC5361", UAT).await;
+    let (_, html) = page(&srv, &later, "").await;
+    assert!(
+        html.contains("Earlier photos of this patient not yet in Medtech"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<li>").count(), 2, "{html}");
+    assert!(html.contains("Why withdraw it?"), "{html}");
+    let other = app::launch(&srv, "ZZZ0024", UAT).await;
+    let (_, html) = page(&srv, &other, "").await;
+    assert!(
+        !html.contains("not yet in Medtech"),
+        "another patient's photos are never listed"
+    );
+
+    let withdraw = format!("{}/photos/{}/withdraw", base(&later), ids[0]);
+    let (status, _, notice) = post_form(&srv, &later, &withdraw, &[("reason", " ")]).await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&srv, &later, &notice).await;
+    assert!(
+        html.contains("why the photo is withdrawn"),
+        "a reason is needed: {html}"
+    );
+    let (_, _, notice) = post_form(&srv, &later, &withdraw, &[("reason", "taken of the wrong leg")]).await;
+    let (_, html) = page(&srv, &later, &notice).await;
+    assert!(html.contains("Withdrawn: it will not be sent."), "{html}");
+    assert_eq!(html.matches("<li>").count(), 1, "{html}");
+
+    sim.clear_faults();
+    assert!(app::eventually(90, || app::stored_by_identifier(&sim, "Media").len() == 1).await);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let media = app::stored_by_identifier(&sim, "Media");
+    assert_eq!(media.get(&ids[1]), Some(&1), "{media:?}");
+    assert!(!media.contains_key(&ids[0]), "the withdrawn photo never goes");
+    let (_, html) = page(&srv, &later, "").await;
+    assert!(!html.contains("not yet in Medtech"), "{html}");
+}

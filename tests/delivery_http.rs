@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use clinical_images::simulator::{Endpoint, Fault, FaultKind};
+use clinical_images::simulator::{Endpoint, Fault, FaultKind, Simulator};
 use support::app::{self, eventually, stored_by_identifier};
 
 const UAT: &str = "F2N060-E";
@@ -85,6 +85,11 @@ async fn a_queued_photo_is_frozen_and_may_be_withdrawn_with_a_reason() {
         v.as_array().unwrap().is_empty(),
         "its tags are frozen: nothing changed: {v}"
     );
+    // Nor may it be sent around the queue, through the direct sends.
+    let (status, v) = app::commit(&srv, &d, &ids[0]).await;
+    assert_eq!(status, 409, "the queue's photo is the queue's alone: {v}");
+    let (status, v) = app::commit_scan(&srv, &d, &ids, false, None).await;
+    assert_eq!(status, 409, "{v}");
     // Wait until the first attempt has ended (it is waiting now, not sending).
     let waiting = eventually(20, || sim.request_count(Endpoint::Media) > 0).await;
     assert!(waiting, "the server tried by itself");
@@ -167,22 +172,30 @@ async fn an_outage_is_ridden_out_without_the_browser() {
     assert!(docs.values().all(|n| *n == 1), "the PDF once: {docs:?}");
 }
 
-/// An answer lost after ALEX saved the Media: the part waits for a person, never resent.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_lost_answer_waits_for_a_person() {
-    let srv = app::start(&[]).await;
-    let sim = srv.state.simulator.clone().unwrap();
-    let d = app::launch(&srv, NHI, UAT).await;
-    let ids = app::stage_ready(&srv, &d, 1).await;
+/// A photo committed whose Media ALEX saved but whose answer was lost on the way back.
+async fn lost_answer(srv: &clinical_images::server::Running, sim: &Simulator) -> (app::Desktop, Vec<String>) {
+    let d = app::launch(srv, NHI, UAT).await;
+    let ids = app::stage_ready(srv, &d, 1).await;
     sim.inject(Fault {
         endpoint: Endpoint::Media,
         kind: FaultKind::DropAfterProcessing,
         count: 1,
     });
-    let (status, v) = app::queue(&srv, &d, &ids, "media", false).await;
+    let (status, v) = app::queue(srv, &d, &ids, "media", false).await;
     assert_eq!(status, 200, "{v}");
-    let needs = eventually(30, || stored_by_identifier(&sim, "Media").len() == 1).await;
-    assert!(needs, "ALEX saved it");
+    assert!(
+        eventually(30, || stored_by_identifier(sim, "Media").len() == 1).await,
+        "ALEX saved it"
+    );
+    (d, ids)
+}
+
+/// An answer lost after ALEX saved the Media: the part waits for a person, never resent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_answer_waits_for_a_person() {
+    let srv = app::start(&[]).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    let (d, ids) = lost_answer(&srv, &sim).await;
     let mut photo = serde_json::Value::Null;
     for _ in 0..50 {
         let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
@@ -241,4 +254,112 @@ async fn the_practice_rate_holds() {
             "5 sends within a minute: {w:?}"
         );
     }
+}
+
+/// Retention never takes a photo the queue still holds before its hold ends: past
+/// `retention_hours` a queued photo keeps its image; past the hold it expires, audited as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn retention_keeps_a_queued_photo_until_its_hold_ends() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind: FaultKind::Unavailable,
+        count: 100_000,
+    });
+    let d = app::launch(&srv, NHI, UAT).await;
+    let ids = app::stage_ready(&srv, &d, 2).await;
+    let (status, v) = app::queue(&srv, &d, &ids[..1], "media", false).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(eventually(20, || sim.request_count(Endpoint::Media) > 0).await);
+    // Both are past retention; only the one never committed goes.
+    let purged = srv.state.photos.store.purge(-10, 30 * 86_400).await.unwrap();
+    assert_eq!(purged, 1, "only the photo never committed expires");
+    let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
+    let held = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == ids[0].as_str())
+        .unwrap();
+    assert!(held["delivery"].is_string(), "still queued: {held}");
+    let image = app::http()
+        .get(app::url(&srv, &format!("/api/w/{}/photos/{}/image", d.sid, ids[0])))
+        .header("cookie", &d.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), 200, "its image is kept for delivery");
+    // Past the hold it expires, and the audit says why.
+    assert_eq!(srv.state.photos.store.purge(-10, -10).await.unwrap(), 1);
+    let audit = app::audit(&srv, &ids[0]).await;
+    let last = audit.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"], "expired", "{audit}");
+    assert!(audit.to_string().contains("delivery_hold"), "{audit}");
+}
+
+/// The tab closes once the first Media POST has reached ALEX (ALEX slow over it): the browser
+/// asks nothing more, and all six photos arrive, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_the_tab_mid_send_loses_nothing() {
+    let srv = app::start(&[]).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    let d = app::launch(&srv, NHI, UAT).await;
+    let ids = app::stage_ready(&srv, &d, 6).await;
+    sim.inject(Fault {
+        endpoint: Endpoint::Media,
+        kind: FaultKind::Delay { ms: 1500 },
+        count: 1,
+    });
+    let (status, v) = app::queue(&srv, &d, &ids, "media", false).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(eventually(20, || sim.request_count(Endpoint::Media) >= 1).await);
+    drop(d); // the tab is closed: its cookie and session are never used again
+    assert!(eventually(60, || stored_by_identifier(&sim, "Media").len() == 6).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let media = stored_by_identifier(&sim, "Media");
+    for id in &ids {
+        assert_eq!(media.get(id), Some(&1), "photo {id} once: {media:?}");
+    }
+}
+
+/// The operator's command lists what waits for a person — the photo and its practice, never
+/// the patient — and its exit status says whether anything does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_waiting_command_lists_what_needs_a_person() {
+    let srv = app::start(&[("OPS_TOKEN", "ops")]).await;
+    let sim = srv.state.simulator.clone().unwrap();
+    let run = |base: String| {
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("python3")
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/waiting"))
+                .arg(base)
+                .env("OPS_TOKEN", "ops")
+                .output()
+                .unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        })
+    };
+    let (code, out) = run(app::url(&srv, "")).await.unwrap();
+    assert_eq!(code, Some(0), "nothing waits yet: {out}");
+    let (_, ids) = lost_answer(&srv, &sim).await;
+    let mut seen = (None, String::new());
+    for _ in 0..50 {
+        seen = run(app::url(&srv, "")).await.unwrap();
+        if seen.1.contains("1 need a person") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (code, out) = seen;
+    println!("{out}");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("1 need a person") && out.contains(&ids[0]) && out.contains(UAT),
+        "{out}"
+    );
+    assert!(
+        !out.contains(NHI) && !out.contains("Testpatient"),
+        "never the patient: {out}"
+    );
 }

@@ -37,6 +37,10 @@ pub async fn send(
     loop {
         let now = photos.list(sid, headers).await?;
         let mine: Vec<_> = now.iter().filter(|v| ids.contains(&v.id)).collect();
+        if mine.is_empty() {
+            // A photo of an earlier launch: this page does not follow it.
+            return Ok("Saved for sending again: the server sends it to Medtech.".to_string());
+        }
         let moving = mine
             .iter()
             .filter(|v| matches!(v.delivery, Some(DeliveryState::Queued | DeliveryState::Sending)))

@@ -7,9 +7,10 @@ use leptos::prelude::*;
 use crate::infra::http::html_escape;
 
 use crate::{
+    delivery::held::line,
     launch::api::{CONSENT_KINDS, SessionView},
     metadata::codes::{BODY_SITES, Code, IMAGE_TYPES, LATERALITIES, VIEWS},
-    model::{CommitTarget, PatientSummary, PhotoState, PhotoView, Targets},
+    model::{CommitTarget, DeliveryState, PatientSummary, PhotoState, PhotoView, Targets},
 };
 
 /// What the page shows.
@@ -17,6 +18,8 @@ pub struct BasicPage {
     pub sid: String,
     pub session: SessionView,
     pub photos: Vec<PhotoView>,
+    /// This patient's photos from earlier launches that are not yet in Medtech.
+    pub held: Vec<PhotoView>,
     /// A message about the last form sent (`true`: it is a problem).
     pub flash: Option<(bool, String)>,
     /// A fresh key for the add-photos form, so sending it twice stages each photo once.
@@ -33,7 +36,7 @@ pub fn render(p: BasicPage) -> String {
     };
     let stylesheet = p.stylesheet.clone();
     // While the server holds photos, the page reads itself again so each follows its delivery.
-    let refresh = if p.photos.iter().any(PhotoView::is_frozen) {
+    let refresh = if p.photos.iter().chain(&p.held).any(PhotoView::is_frozen) {
         "<meta http-equiv=\"refresh\" content=\"3\">"
     } else {
         ""
@@ -73,6 +76,7 @@ fn body(p: BasicPage) -> impl IntoView {
                 {p.flash.map(|(problem, text)| view! {
                     <p class=if problem { "error" } else { "notice" } role=if problem { "alert" } else { "status" }>{text}</p>
                 })}
+                {held_section(base.clone(), p.held)}
                 {p.session.consent.clone().map(|c| view! { <p class="consent-line">{c}</p> })}
                 {needs_consent.then(|| consent_form(base.clone()))}
                 {(!needs_consent && p.session.patient.is_some()).then(move || view! {
@@ -219,5 +223,54 @@ fn unknown_form(base: String, v: PhotoView) -> impl IntoView {
                 <button type="submit" class="secondary">"It is in Medtech — mark as saved"</button>
             </form>
         </div>
+    }
+}
+
+/// "Not yet in Medtech": each earlier photo with what can be done, as plain forms.
+fn held_section(base: String, held: Vec<PhotoView>) -> impl IntoView {
+    (!held.is_empty()).then(move || {
+        view! {
+            <section class="held" aria-labelledby="held-title">
+                <h2 id="held-title">"Earlier photos of this patient not yet in Medtech"</h2>
+                <ul>
+                    {held.into_iter().map(|p| held_item(base.clone(), p)).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+fn held_item(base: String, p: PhotoView) -> impl IntoView {
+    let text = line(&p);
+    let action = |what: &str| format!("{base}/photos/{}/{what}", p.id);
+    let (confirm, resend, withdraw) = (action("confirm"), action("resend"), action("withdraw"));
+    let needs_you = p.delivery == Some(DeliveryState::NeedsYou);
+    let field = format!("withdraw-reason-{}", p.id);
+    let (in_label, again_label, out_label) = (
+        format!("It is in Medtech: {text}"),
+        format!("Send again: {text}"),
+        format!("Withdraw: {text}"),
+    );
+    view! {
+        <li>
+            <p>{text.clone()}</p>
+            {p.is_unknown().then(|| view! {
+                <form method="post" action=confirm>
+                    <button type="submit" class="secondary" aria-label=in_label>"It is in Medtech"</button>
+                </form>
+            })}
+            {needs_you.then(|| view! {
+                <form method="post" action=resend>
+                    <button type="submit" class="secondary" aria-label=again_label>"Send again"</button>
+                </form>
+            })}
+            {(p.delivery != Some(DeliveryState::Sending)).then(|| view! {
+                <form method="post" action=withdraw>
+                    <label for=field.clone()>"Why withdraw it?"</label>
+                    <input id=field name="reason" maxlength="500" required />
+                    <button type="submit" class="secondary" aria-label=out_label>"Withdraw"</button>
+                </form>
+            })}
+        </li>
     }
 }

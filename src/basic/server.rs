@@ -57,6 +57,7 @@ where
         .route("/w/{sid}/basic/commit", post(commit))
         .route("/w/{sid}/basic/photos/{id}/resend", post(resend))
         .route("/w/{sid}/basic/photos/{id}/confirm", post(confirm))
+        .route("/w/{sid}/basic/photos/{id}/withdraw", post(withdraw))
 }
 
 /// Back to the page, saying what happened (`Err`: a problem, in the GP's words). A session id
@@ -106,6 +107,7 @@ fn html(status: StatusCode, body: String) -> Response {
 async fn page(
     State(sessions): State<Sessions>,
     State(photos): State<Photos>,
+    State(deliveries): State<Deliveries>,
     State(options): State<LeptosOptions>,
     Extension(client): Extension<Client>,
     Path(sid): Path<String>,
@@ -115,10 +117,14 @@ async fn page(
         let session = authorise(&sessions, &sid, &headers).await?;
         let records = photos.store.list(&session.id).await.map_err(store_error)?;
         let list = records.iter().map(|r| photos.view(r, &sid)).collect();
-        Ok::<_, AppError>((session.view(&sessions.settings), list))
+        let held = match session.patient {
+            Some(_) => deliveries.held(&session).await?,
+            None => Vec::new(),
+        };
+        Ok::<_, AppError>((session.view(&sessions.settings), list, held))
     }
     .await;
-    let (session, list) = match loaded {
+    let (session, list, held) = match loaded {
         Ok(v) => v,
         Err(e) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -137,6 +143,7 @@ async fn page(
         sid: sid.clone(),
         session,
         photos: list,
+        held,
         flash: flash.clone(),
         form_key: uuid::Uuid::new_v4().to_string(),
         stylesheet: format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
@@ -354,6 +361,30 @@ async fn confirm(
         let session = authorise(&photos.sessions, &sid, &headers).await?;
         deliveries.confirm(&session, &id).await?;
         Ok("Marked as saved in Medtech, as you confirmed. It will not be sent again.".to_string())
+    }
+    .await;
+    back(&sid, &client, outcome)
+}
+
+#[derive(serde::Deserialize)]
+struct WithdrawForm {
+    reason: Option<String>,
+}
+
+/// `POST /w/{sid}/basic/photos/{id}/withdraw` — `reason`: why a photo not yet sent will not be.
+async fn withdraw(
+    State(photos): State<Photos>,
+    State(deliveries): State<Deliveries>,
+    Extension(client): Extension<Client>,
+    Path((sid, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    form: Result<axum::Form<WithdrawForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let outcome = async {
+        let session = authorise(&photos.sessions, &sid, &headers).await?;
+        let reason = form.map(|f| f.0.reason.unwrap_or_default()).unwrap_or_default();
+        deliveries.withdraw(&session, &id, &reason).await?;
+        Ok("Withdrawn: it will not be sent.".to_string())
     }
     .await;
     back(&sid, &client, outcome)

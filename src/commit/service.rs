@@ -16,12 +16,15 @@ use crate::{
     alex::AlexClient,
     config::Settings,
     editor::server::Renderer,
-    error::AppError,
+    error::{AppError, ErrorKind},
     handoff::service::Handoffs,
     infra::drain::{Drain, Write},
     launch::{server::authorise, session::LaunchSession},
     model::{CommitTarget, PhotoView, Targets},
-    staging::{record::PhotoRecord, service::Photos},
+    staging::{
+        record::PhotoRecord,
+        service::{Photos, store_error},
+    },
 };
 
 #[derive(Clone)]
@@ -80,6 +83,21 @@ impl Committer {
         Ok((session, self.drain.begin_write()?))
     }
 
+    /// The direct sends are for photos the delivery queue does not hold: one it holds (or that
+    /// waits there for a person) is the queue's alone, so a part is never written by two paths.
+    async fn refuse_queued(&self, session: &LaunchSession, ids: &[String]) -> Result<(), AppError> {
+        for id in ids {
+            let held = self.photos.get(&session.id, id).await.map_err(store_error)?;
+            if held.is_some_and(|r| r.delivery.is_some()) {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "This photo is in the server's delivery queue: it is sent from there (use \"Send again\" if it needs you).",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn views(&self, sid: &str, records: Vec<PhotoRecord>) -> Vec<PhotoView> {
         records.iter().map(|r| self.staging.view(r, sid)).collect()
     }
@@ -94,6 +112,7 @@ impl Committer {
         targets: Option<Targets>,
     ) -> Result<PhotoView, AppError> {
         let (session, _write) = self.session(sid, headers).await?;
+        self.refuse_queued(&session, &[id.to_string()]).await?;
         let requested = targets.unwrap_or(Targets::one(CommitTarget::Media));
         let r = super::server::commit_one(self, &session, id, resend_unknown, requested).await?;
         Ok(self.staging.view(&r, sid))
@@ -110,6 +129,7 @@ impl Committer {
         targets: Option<Targets>,
     ) -> Result<Vec<PhotoView>, AppError> {
         let (session, _write) = self.session(sid, headers).await?;
+        self.refuse_queued(&session, ids).await?;
         let requested = targets.unwrap_or(Targets::one(kind.target()));
         let records = super::scan::commit_scan(self, &session, ids, resend_unknown, kind, requested).await?;
         Ok(self.views(sid, records))

@@ -22,8 +22,8 @@ fn reload(ws: Workspace, held: RwSignal<Option<Vec<PhotoView>>>) {
     });
 }
 
-/// What the GP reads of one held photo.
-fn line(p: &PhotoView) -> String {
+/// What the GP reads of one held photo (the basic page says it alike).
+pub fn line(p: &PhotoView) -> String {
     let mut s = format!(
         "{} — taken {} — {}",
         describe(p),
