@@ -169,8 +169,28 @@ async fn another_session_cannot_see_or_touch_a_lesion_and_retention_purges_them(
     assert!(status == 401 || status == 403, "{status}");
     let lb = mark(&srv, &b, "front-left-forearm", "").await;
     let (status, v) = assign(&srv, &b, lb["id"].as_str().unwrap(), &ids_a).await;
-    assert_eq!(status, 200);
-    assert_eq!(v, serde_json::json!([]), "a's photo is not b's to link");
+    assert_eq!(
+        status, 404,
+        "a's photo is not b's to link: refused, not an empty answer: {v}"
+    );
+    // Nor is a change that names b's photo and a's: nothing of it is written.
+    let both = [ids_b[0].clone(), ids_a[0].clone()];
+    let (status, _) = assign(&srv, &b, lb["id"].as_str().unwrap(), &both).await;
+    assert_eq!(status, 404);
+    let (_, list) = app::call(&srv, &b, "photos/list", &[("sid", &b.sid)]).await;
+    assert!(
+        list[0]["lesion_id"].is_null(),
+        "b's own photo was not linked either: {list}"
+    );
+    // Tags for another session's photo are refused the same way.
+    let (status, _) = app::call(
+        &srv,
+        &b,
+        "photos/tag",
+        &[("sid", &b.sid), ("ids[0]", &ids_a[0]), ("patch[view]", "255549009")],
+    )
+    .await;
+    assert_eq!(status, 404, "a's photo is not b's to tag");
     assert_eq!(lesions(&srv, &a).await[0]["note"], "new", "untouched");
 
     let (status, _) = assign(&srv, &a, id, &ids_a).await;

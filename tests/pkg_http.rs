@@ -80,7 +80,7 @@ async fn start(site: &str) -> Running {
 }
 
 async fn get(srv: &Running, path: &str, accept: Option<&str>) -> reqwest::Response {
-    let mut req = app::http().get(app::url(srv, path));
+    let mut req = app::http_undecoded().get(app::url(srv, path));
     if let Some(a) = accept {
         req = req.header("accept-encoding", a);
     }
@@ -89,7 +89,7 @@ async fn get(srv: &Running, path: &str, accept: Option<&str>) -> reqwest::Respon
 
 /// A GET by the session's browser, which accepts brotli and gzip.
 async fn get_as(srv: &Running, d: &app::Desktop, path: &str) -> reqwest::Response {
-    app::http()
+    app::http_undecoded()
         .get(app::url(srv, path))
         .header("cookie", &d.cookie)
         .header("accept-encoding", "br, gzip")
@@ -214,7 +214,7 @@ async fn pages_and_json_are_compressed_when_asked_and_never_stored() {
         .await;
         assert_eq!(status, 201, "{v}");
     }
-    let res = app::http()
+    let res = app::http_undecoded()
         .post(app::url(&srv, "/api/photos/list"))
         .header("cookie", &d.cookie)
         .header("accept-encoding", "br")

@@ -250,7 +250,7 @@ async fn every_state_changing_route_refuses_other_sites() {
     // An engine without Sec-Fetch-Site: Origin decides; our own origin is fine.
     let own = format!("http://{}", srv.addr);
     let (status, _) = {
-        let res = app::http()
+        let res = app::http_without_fetch_metadata()
             .post(app::url(&srv, "/api/photos/list"))
             .header("cookie", &d.cookie)
             .header("origin", own)

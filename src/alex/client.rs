@@ -59,6 +59,10 @@ impl AlexClient {
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("clinical-images/", env!("CARGO_PKG_VERSION")))
+            // ALEX's answers are read as sent, with our own byte caps: never decompressed here
+            // (the tests' client turns these features on for the whole crate).
+            .no_gzip()
+            .no_brotli()
             .build()?;
         Ok(AlexClient {
             tokens: Arc::new(TokenService::new(http.clone(), config)),

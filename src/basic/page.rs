@@ -46,6 +46,7 @@ pub fn render(p: BasicPage) -> String {
         "<!DOCTYPE html>\n<html lang=\"en-NZ\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{refresh}\
          <meta name=\"referrer\" content=\"no-referrer\"><title>{}</title>\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"{}\"></head>{body}</html>",
         html_escape(&title),
         html_escape(&stylesheet),
@@ -101,9 +102,11 @@ fn banner(patient: Option<PatientSummary>) -> impl IntoView {
     match patient {
         Some(p) => view! {
             <header class="patient-banner" aria-label="Patient">
-                <strong class="name">{p.name}</strong>
-                <span>"Born "{p.birth_date}</span>
-                <span>"NHI "{p.nhi}</span>
+                <dl class="patient">
+                    <div><dt>"Patient"</dt><dd class="patient-name">{p.name}</dd></div>
+                    <div><dt>"Date of birth"</dt><dd class="patient-dob">{p.birth_date}</dd></div>
+                    <div><dt>"NHI"</dt><dd class="patient-nhi">{p.nhi}</dd></div>
+                </dl>
             </header>
         }
         .into_any(),

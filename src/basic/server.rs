@@ -20,7 +20,7 @@ use super::{
 use crate::{
     commit::service::Committer,
     delivery::service::Deliveries,
-    error::AppError,
+    error::{AppError, ErrorKind},
     infra::http::Client,
     launch::server::{Sessions, authorise, embeddable, record_consent},
     metadata::tags::TagPatch,
@@ -287,7 +287,13 @@ async fn tags(
 ) -> Response {
     let outcome = async {
         let axum::Form(patch) = form.map_err(|_| AppError::invalid("The tags could not be read. Try again."))?;
-        photos.tag(&sid, &headers, vec![id], patch).await?;
+        let changed = photos.tag(&sid, &headers, vec![id], patch).await?;
+        if changed.is_empty() {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "The tags were not changed: this photo is committed or on its way to Medtech.",
+            ));
+        }
         Ok("Tags saved.".to_string())
     }
     .await;

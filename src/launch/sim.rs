@@ -68,6 +68,13 @@ pub async fn sim_launches() -> Result<Vec<SimPractice>, AppError> {
 
 #[component]
 pub fn SimLaunchPage() -> impl IntoView {
+    // Connected to Medtech, there is no simulator page: the address is not ours.
+    #[cfg(feature = "ssr")]
+    if use_context::<crate::simulator::Simulator>().is_none()
+        && let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        resp.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
     let practices = Resource::new(|| (), |_| sim_launches());
     view! {
         <Frame>

@@ -137,6 +137,9 @@ pub fn router(state: AppState) -> Router {
         Some(sim) => app.nest_service("/sim/api", crate::simulator::admin_router(sim.clone())),
         None => app,
     };
+    // A server function's refusal gets its kind's status from its JSON body, read before
+    // compression (outside it the body is gzip or brotli and cannot be read).
+    let app = app.layer(axum::middleware::from_fn(errors::server_fn_status));
     // Pages and JSON compressed on the fly; the bundle under /pkg is compressed at build time.
     let app = app.layer(assets::compression()).nest_service(
         &assets::pkg_path(&state.leptos_options),
@@ -144,7 +147,6 @@ pub fn router(state: AppState) -> Router {
     );
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
-        .layer(axum::middleware::from_fn(errors::server_fn_status))
         .layer(CatchPanicLayer::custom(telemetry::panic_response))
         .layer(axum::middleware::from_fn_with_state(guard, security::guard));
     telemetry::with_request_tracing(app).with_state(state)

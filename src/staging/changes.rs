@@ -19,7 +19,8 @@ use crate::{
 };
 
 impl PhotoStore {
-    /// Applies a tag change to photos of this session that can still change (not committed).
+    /// Applies a tag change to photos of this session that can still change (not committed, not
+    /// queued); a photo of another session (or none) refuses the whole change.
     pub async fn update_tags(
         &self,
         session: &LaunchSession,
@@ -27,8 +28,7 @@ impl PhotoStore {
         patch: TagPatch,
     ) -> Result<Vec<PhotoRecord>, StoreError> {
         let (sid, prac) = (session.id.clone(), session.practitioner_id.clone());
-        Ok(self
-            .db
+        self.db
             .call(move |c| {
                 let mut tx = c.transaction()?;
                 let mut changed = Vec::new();
@@ -41,7 +41,8 @@ impl PhotoStore {
                         )
                         .optional()?
                     else {
-                        continue;
+                        // Not a photo of this session: the whole change is refused, nothing written.
+                        return Ok(Err(StoreError::NotFound));
                     };
                     // Committed, or queued (its tags as committed are frozen): not changed.
                     if !matches!(r.state, PhotoState::Staged | PhotoState::Failed)
@@ -59,9 +60,9 @@ impl PhotoStore {
                     changed.push(r);
                 }
                 tx.commit()?;
-                Ok(changed)
+                Ok(Ok(changed))
             })
-            .await?)
+            .await?
     }
 
     /// Saves (or, with `None`, clears) the editor's operations for a photo that can still change.

@@ -218,7 +218,8 @@ impl PhotoStore {
                 for id in &ids {
                     let q = format!("SELECT {COLUMNS} FROM photos WHERE id = ?1 AND session_id = ?2");
                     let Some(mut r) = tx.query_row(&q, params![id, session.id], from_row).optional()? else {
-                        continue;
+                        // Not a photo of this session: the whole change is refused, nothing written.
+                        return Ok(Err(StoreError::NotFound));
                     };
                     if !matches!(r.state, PhotoState::Staged | PhotoState::Failed) {
                         continue;

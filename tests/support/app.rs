@@ -92,7 +92,35 @@ pub struct Desktop {
     pub patient_id: String,
 }
 
+/// The suite's HTTP client, sending what a browser's `fetch` from our own page sends:
+/// `Accept-Encoding: gzip, br` (answers decoded as a browser does), the fetch metadata of a
+/// same-origin request, and keep-alive. A test sets its own to act as another site.
 pub fn http() -> reqwest::Client {
+    browser().build().unwrap()
+}
+
+/// The same browser, reading answers as they were sent (still compressed): for tests of the
+/// encoding itself, which set their own `Accept-Encoding`.
+pub fn http_undecoded() -> reqwest::Client {
+    browser().no_gzip().no_brotli().build().unwrap()
+}
+
+fn browser() -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (k, v) in [
+        ("sec-fetch-site", "same-origin"),
+        ("sec-fetch-mode", "cors"),
+        ("sec-fetch-dest", "empty"),
+    ] {
+        headers.insert(k, reqwest::header::HeaderValue::from_static(v));
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+}
+
+/// A client of an engine that sends no fetch metadata (an old or unnamed embedded browser).
+pub fn http_without_fetch_metadata() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
