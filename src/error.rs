@@ -19,6 +19,8 @@ pub enum ErrorKind {
     NoPatient,
     InvalidInput,
     TooLarge,
+    /// A request body arrived too slowly and was cut (its resources are freed for others).
+    TooSlow,
     NotAnImage,
     NotFound,
     /// The request conflicts with the photo's state (e.g. already committed).
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::NoPatient => "no_patient",
             ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::TooLarge => "too_large",
+            ErrorKind::TooSlow => "too_slow",
             ErrorKind::NotAnImage => "not_an_image",
             ErrorKind::NotFound => "not_found",
             ErrorKind::Conflict => "conflict",
@@ -123,6 +126,7 @@ impl AppError {
             ErrorKind::NoPatient | ErrorKind::Conflict | ErrorKind::Integrity => 409,
             ErrorKind::InvalidInput | ErrorKind::NotAnImage => 400,
             ErrorKind::TooLarge => 413,
+            ErrorKind::TooSlow => 408,
             ErrorKind::Medtech => 502,
             ErrorKind::MedtechUnavailable | ErrorKind::Busy => 503,
             ErrorKind::Network | ErrorKind::Internal => 500,
@@ -180,6 +184,7 @@ mod kind_tests {
             NoPatient,
             InvalidInput,
             TooLarge,
+            TooSlow,
             NotAnImage,
             NotFound,
             Conflict,

@@ -124,8 +124,6 @@ async fn the_core_flow_works_as_plain_forms_and_redirects() {
     ] {
         assert!(html.contains(part), "{part}: {html}");
     }
-    let icon = app::http().get(app::url(&srv, "/favicon.svg")).send().await.unwrap();
-    assert_eq!(icon.status(), 200);
 
     // Consent: refused without a kind (and said why), then recorded.
     let (status, location, notice) = post_form(&srv, &d, &format!("{}/consent", base(&d)), &[]).await;

@@ -96,15 +96,7 @@ async fn launches_are_counted_by_engine_and_by_whether_webassembly_ran() {
     assert!(chrome_rows.iter().all(|r| r["launches"] == 1 && r["major"] == 131));
 
     // The metrics say the same without versions.
-    let metrics = app::http()
-        .get(app::url(&srv, "/metrics"))
-        .bearer_auth("ops")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app::metrics_text(&srv).await;
     assert!(
         metrics.contains("clinical_images_wasm_started_total{engine=\"firefox\"} 1"),
         "{metrics}"

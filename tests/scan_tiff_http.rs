@@ -129,6 +129,7 @@ async fn three_photos_become_three_jpeg_tiffs_with_a_caption_band_in_the_inbox_s
         ] {
             assert!(t.description.contains(words), "{words:?} in {}", t.description);
         }
+        assert!(t.description.is_ascii(), "TIFF ASCII is 7-bit: {}", t.description);
         let info = tiffinfo(&tiff);
         assert!(info.contains("Compression Scheme: JPEG"), "{info}");
         assert!(info.contains("Image Width: 320"), "{info}");

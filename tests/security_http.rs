@@ -428,7 +428,8 @@ async fn stale_malformed_and_repeated_launches_are_refused() {
     let sim = srv.state.simulator.clone().unwrap();
     // Made two minutes ago (ALEX would still decode it): refused by its age.
     let res = launch_with(&srv, &[], chrono::Utc::now() - chrono::Duration::seconds(120)).await;
-    assert_eq!(res.headers()["location"], "/problem/launch-expired");
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/problem/launch-expired?seen=12"), "{location}");
     // `..` would steer the decode call to another ALEX path: refused before any call.
     let before = sim.request_count(clinical_images::simulator::Endpoint::Any);
     for (c, s) in [("..", "x"), ("a", ".."), ("a%2F..%2F..", "b"), ("a.b", "c")] {
@@ -660,5 +661,49 @@ async fn a_client_sending_headers_slowly_is_dropped_and_request_ids_are_checked(
         .await
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
+    srv.stop().await;
+}
+
+/// An engine that sends neither `Sec-Fetch-Site` nor `Origin` (issue 24, item 3): a form from
+/// another site, named by its `Referer`, changes nothing — a photo removal, the basic page's tags.
+#[tokio::test]
+async fn a_foreign_referer_is_refused_from_an_engine_without_fetch_metadata() {
+    let srv = app::start(&[]).await;
+    let d = app::launch(&srv, "ZZZ0016", UAT).await;
+    let v = stage(&srv, &d, &key(), app::jpeg(320, 240)).await;
+    let id = v["id"].as_str().unwrap().to_string();
+    let old = app::http_without_fetch_metadata();
+    let evil = "https://evil.example/innocent.html";
+    let res = old
+        .post(app::url(&srv, "/api/photos/remove"))
+        .header("cookie", &d.cookie)
+        .header("referer", evil)
+        .form(&[("sid", d.sid.as_str()), ("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = old
+        .post(app::url(&srv, &format!("/w/{}/basic/photos/{id}/tags", d.sid)))
+        .header("cookie", &d.cookie)
+        .header("referer", evil)
+        .form(&[("view", "255549009")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (_, list) = app::call(&srv, &d, "photos/list", &[("sid", &d.sid)]).await;
+    assert_eq!(list[0]["state"], "staged", "not removed");
+    assert!(list[0]["tags"]["view"].is_null(), "not tagged: {list}");
+    // Our own page's Referer (were one sent) is fine.
+    let res = old
+        .post(app::url(&srv, "/api/photos/list"))
+        .header("cookie", &d.cookie)
+        .header("referer", format!("http://{}/w/{}", srv.addr, d.sid))
+        .form(&[("sid", d.sid.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     srv.stop().await;
 }

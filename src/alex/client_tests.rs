@@ -34,6 +34,20 @@ fn logged_urls_carry_no_query_or_launch_token() {
         loggable("https://a/vendorforms/api/getlaunchcontextstring/c/s"),
         "/vendorforms/api/getlaunchcontextstring/…"
     );
+    // A resource's id is patient identity: the route's shape is logged instead.
+    assert_eq!(
+        loggable("https://a/FHIR/Patient/0f3c9a0e-7b1d-4c55-9a2e-1f0e5d6c7b8a"),
+        "/FHIR/Patient/{id}"
+    );
+    assert_eq!(
+        loggable("https://a/fhir/Media/m1/_history/1"),
+        "/fhir/Media/{id}/_history/1"
+    );
+    assert_eq!(loggable("https://a/FHIR/DocumentReference"), "/FHIR/DocumentReference");
+    assert_eq!(
+        loggable("https://a/FHIR/Location/$everything"),
+        "/FHIR/Location/$everything"
+    );
 }
 
 #[test]

@@ -34,13 +34,25 @@ pub fn id_from_location(location: &str, resource_type: &str) -> Option<String> {
     parts.get(at + 1).filter(|s| !s.is_empty()).map(|s| s.to_string())
 }
 
-/// The URL as it may be logged: path only (queries carry NHIs), launch tokens elided.
+/// The URL as it may be logged: its route's shape only — no query (queries carry NHIs), no
+/// resource id (`/FHIR/Patient/{id}`: a Medtech patient id is patient identity), no launch token.
 pub fn loggable(url: &str) -> String {
     let path = reqwest::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_default();
-    match path.find("/getlaunchcontextstring/") {
-        Some(i) => format!("{}/getlaunchcontextstring/…", &path[..i]),
-        None => path,
+    if let Some(i) = path.find("/getlaunchcontextstring/") {
+        return format!("{}/getlaunchcontextstring/…", &path[..i]);
     }
+    let mut after_type = false;
+    path.split('/')
+        .map(|seg| {
+            let id = after_type && !seg.is_empty() && !seg.starts_with(['_', '$']);
+            // A FHIR resource type: `Patient`, `DocumentReference` (not `FHIR`, not `api`).
+            after_type = seg.starts_with(|c: char| c.is_ascii_uppercase())
+                && seg.chars().any(|c| c.is_ascii_lowercase())
+                && seg.chars().all(|c| c.is_ascii_alphabetic());
+            if id { "{id}" } else { seg }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }

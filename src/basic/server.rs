@@ -26,7 +26,7 @@ use crate::{
     metadata::tags::TagPatch,
     model::{CommitTarget, Targets},
     staging::{
-        server::{Upload, read_capped, stage_upload},
+        server::{BodyPace, Upload, read_capped, stage_upload},
         service::{Photos, store_error},
     },
 };
@@ -210,14 +210,15 @@ async fn stage_all(
     let cap = photos.settings.max_upload_bytes;
     let (mut form_key, mut staged, mut refused) = (None::<uuid::Uuid>, 0usize, Vec::<String>::new());
     let mut n = 0usize;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
+    let mut pace = BodyPace::new();
+    while let Some(mut field) = pace
+        .within(multipart.next_field())
+        .await?
         .map_err(|_| AppError::invalid("The photos did not arrive whole. Try again."))?
     {
         match field.name().unwrap_or("") {
             "form_key" => {
-                let text = field.text().await.unwrap_or_default();
+                let text = pace.within(field.text()).await?.unwrap_or_default();
                 form_key = uuid::Uuid::parse_str(text.trim()).ok();
             }
             "photo" => {
@@ -233,8 +234,8 @@ async fn stage_all(
                     .take(80)
                     .collect::<String>();
                 let _pass = photos.uploads.enter(&session.id, cap).await?;
-                let Some(buf) = read_capped(&mut field, cap)
-                    .await
+                let Some(buf) = read_capped(&mut field, cap, &mut pace)
+                    .await?
                     .map_err(|_| AppError::invalid("The photos did not arrive whole. Try again."))?
                 else {
                     refused.push(format!("{name} is too large"));

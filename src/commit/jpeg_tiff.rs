@@ -72,8 +72,19 @@ fn rationals(tag: u16, values: &[(u32, u32)]) -> Entry {
 }
 
 /// An ASCII value: NUL-terminated (UTF-8 passes through as bytes; a NUL inside is dropped).
+/// An ASCII entry. TIFF 6 defines ASCII as 7-bit: UTF-8 there reads as "Â·" in most readers,
+/// so the text is transliterated (the caption's "·" and "—" as "-", "ā" as "a"); the band
+/// printed under the photo keeps every letter as written.
 fn ascii(tag: u16, text: &str) -> Entry {
-    let mut value: Vec<u8> = text.bytes().filter(|&b| b != 0).collect();
+    let plain: String = text
+        .chars()
+        .map(|c| match c {
+            '·' | '—' | '–' => "-".to_string(),
+            c if c.is_ascii() => c.to_string(),
+            c => deunicode::deunicode_char(c).unwrap_or("?").to_string(),
+        })
+        .collect();
+    let mut value: Vec<u8> = plain.bytes().filter(|&b| b != 0 && b.is_ascii()).collect();
     value.push(0);
     Entry {
         tag,

@@ -72,7 +72,9 @@ pub async fn events(State(state): State<Photos>, Path(sid): Path<String>, header
     let sid_for_views = sid.clone();
     // Counted while the stream lives: the guard goes with it when the page disconnects.
     let subscribed = crate::infra::gauge::Held::new("clinical_images_live_feed_subscribers");
-    let watching = state.watch(&session.id);
+    let mut watching = state.watch(&session.id);
+    // A newer stream of this session (past the few allowed) ends this one.
+    let replaced = watching.closed();
     let stream = rx.filter_map(move |ev| {
         let _open = (&subscribed, &watching); // the stream owns the guards
         match ev {
@@ -87,7 +89,7 @@ pub async fn events(State(state): State<Photos>, Path(sid): Path<String>, header
             }
         }
     });
-    sse(stream).into_response()
+    sse(futures::StreamExt::take_until(stream, replaced)).into_response()
 }
 
 fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {

@@ -1,37 +1,71 @@
 //! Per-address rate limits (ssr only) for routes that cost an ALEX call whoever asks: `/launch`
-//! and the operations endpoints. GCRA via `governor`; IPv6 callers are counted by their /64
-//! (one host owns a whole /64), and idle entries are forgotten every retention round.
+//! and the operations endpoints. A sliding window: at most `count` in any `window`, exactly as
+//! the setting says ("120 launches per 10 minutes"). GCRA (`governor`) refills one every
+//! `window / count` and so lets a 121st through five seconds later; a practice-sized limit has
+//! no need of its memory savings. IPv6 callers are counted by their /64 (one host owns a whole
+//! /64); idle addresses are forgotten every retention round, and the addresses tracked at once
+//! are bounded.
 
-use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{
+    collections::{HashMap, VecDeque},
+    net::IpAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+/// Addresses tracked at once, at most; past it, a new address waits for idle ones to go.
+const MAX_ADDRESSES: usize = 65_536;
 
 pub struct AddressLimiter {
-    inner: DefaultKeyedRateLimiter<IpAddr>,
+    count: usize,
+    window: Duration,
+    seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
 }
 
 impl AddressLimiter {
-    /// `count` requests per `window` per address, all of them usable at once.
+    /// `count` requests in any `window` per address, all of them usable at once.
     pub fn new(count: u32, window: Duration) -> AddressLimiter {
-        let count = NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN);
-        let period = (window / count.get()).max(Duration::from_millis(1));
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_second(count))
-            .allow_burst(count);
         AddressLimiter {
-            inner: RateLimiter::keyed(quota),
+            count: count.max(1) as usize,
+            window,
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
     /// True when `ip` may go ahead now (and counts it).
     pub fn allow(&self, ip: IpAddr) -> bool {
-        self.inner.check_key(&bucket(ip)).is_ok()
+        self.allow_at(ip, Instant::now())
     }
 
-    /// Forgets addresses whose allowance is whole again (bounds memory).
+    fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let key = bucket(ip);
+        if !seen.contains_key(&key) && seen.len() >= MAX_ADDRESSES {
+            Self::forget(&mut seen, self.window, now);
+            if seen.len() >= MAX_ADDRESSES {
+                return false;
+            }
+        }
+        let times = seen.entry(key).or_default();
+        while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            times.pop_front();
+        }
+        if times.len() >= self.count {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+
+    /// Forgets addresses with nothing in the window (bounds memory).
     pub fn forget_idle(&self) {
-        self.inner.retain_recent();
-        self.inner.shrink_to_fit();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        Self::forget(&mut seen, self.window, Instant::now());
+    }
+
+    fn forget(seen: &mut HashMap<IpAddr, VecDeque<Instant>>, window: Duration, now: Instant) {
+        seen.retain(|_, t| t.back().is_some_and(|last| now.duration_since(*last) < window));
+        seen.shrink_to_fit();
     }
 }
 
@@ -63,5 +97,20 @@ mod tests {
         assert!((0..3).all(|i| l.allow(v6(i))));
         assert!(!l.allow(v6(99)));
         l.forget_idle();
+    }
+
+    #[test]
+    fn the_count_holds_over_the_whole_window_not_just_at_once() {
+        // 120 per 10 minutes: the 121st is refused all through the window, not 5 s later.
+        let l = AddressLimiter::new(120, Duration::from_secs(600));
+        let a = IpAddr::from([192, 0, 2, 7]);
+        let t0 = Instant::now();
+        assert!((0..120).all(|i| l.allow_at(a, t0 + Duration::from_millis(i))));
+        for later in [6, 60, 599] {
+            assert!(!l.allow_at(a, t0 + Duration::from_secs(later)), "+{later} s");
+        }
+        // Once the first of them is ten minutes old, one more may go.
+        assert!(l.allow_at(a, t0 + Duration::from_secs(600)));
+        assert!(!l.allow_at(a, t0 + Duration::from_secs(600)));
     }
 }

@@ -12,6 +12,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
+    clock::{self, Verdict},
     server::{Sessions, browser_cookie, browser_secret},
     session::{SessionPatient, short},
 };
@@ -29,7 +30,12 @@ use crate::{
 pub enum LaunchProblem {
     Missing,
     Invalid,
+    /// ALEX said the launch has expired.
     Expired,
+    /// Its `createdTime` is fresh under no reading: `seen_secs` old (negative: from the future).
+    TooOld {
+        seen_secs: i64,
+    },
     Replayed,
     Facility,
     Unavailable,
@@ -42,7 +48,7 @@ impl LaunchProblem {
         match self {
             LaunchProblem::Missing => "launch-missing",
             LaunchProblem::Invalid => "launch-invalid",
-            LaunchProblem::Expired => "launch-expired",
+            LaunchProblem::Expired | LaunchProblem::TooOld { .. } => "launch-expired",
             LaunchProblem::Replayed => "launch-used",
             LaunchProblem::Facility => "practice-not-enabled",
             LaunchProblem::Unavailable => "medtech-unavailable",
@@ -119,7 +125,12 @@ async fn open(
 }
 
 fn problem(p: LaunchProblem) -> Response {
-    let mut resp = Redirect::to(&format!("/problem/{}", p.slug())).into_response();
+    // The clock difference seen goes with the page that explains it: a number, nothing else.
+    let seen = match p {
+        LaunchProblem::TooOld { seen_secs } => format!("?seen={seen_secs}"),
+        _ => String::new(),
+    };
+    let mut resp = Redirect::to(&format!("/problem/{}{seen}", p.slug())).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -143,12 +154,21 @@ async fn start_session(
             }
             _ => LaunchProblem::Invalid,
         })?;
-    if !launched_recently(
+    match clock::judge(
         decoded.created_time.as_deref(),
         state.settings.launch_max_age_seconds,
         chrono::Utc::now(),
     ) {
-        return Err(LaunchProblem::Expired);
+        Verdict::Fresh(reading) => clock::note(reading),
+        Verdict::Unchecked => {}
+        Verdict::TooOld { seen_secs } => {
+            tracing::warn!(
+                seen_secs,
+                "launch refused: its createdTime is too old under every reading"
+            );
+            return Err(LaunchProblem::TooOld { seen_secs });
+        }
+        Verdict::Unreadable => return Err(LaunchProblem::Expired),
     }
     state
         .alex
@@ -237,35 +257,6 @@ async fn start_session(
         .await
         .map_err(|_| LaunchProblem::Unavailable)?;
     Ok((sid, secret))
-}
-
-/// Up to two minutes of clock difference between Medtech and us, into the future.
-const CLOCK_SKEW_SECS: i64 = 120;
-
-/// Whether a launch's `createdTime` is recent enough. ALEX's exact format is not published:
-/// RFC 3339, or a date-time without offset read as New Zealand time. A missing or unreadable
-/// time is refused (fail closed); `max_age_secs = 0` turns the check off.
-pub fn launched_recently(created: Option<&str>, max_age_secs: u64, now: chrono::DateTime<chrono::Utc>) -> bool {
-    if max_age_secs == 0 {
-        return true;
-    }
-    let Some(created) = created.map(str::trim).and_then(parse_launch_time) else {
-        return false;
-    };
-    let age = now.signed_duration_since(created).num_seconds();
-    age >= -CLOCK_SKEW_SECS && age <= max_age_secs as i64
-}
-
-fn parse_launch_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    use chrono::TimeZone;
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&chrono::Utc));
-    }
-    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    chrono_tz::Pacific::Auckland
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 fn map_alex(e: AlexError) -> LaunchProblem {

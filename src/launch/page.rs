@@ -1,7 +1,7 @@
 //! The pages that explain a refused launch.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::ui::frame::{Frame, PatientBanner};
 
@@ -11,6 +11,12 @@ pub fn ProblemPage() -> impl IntoView {
     let params = use_params_map();
     let reason = params.read_untracked().get("reason").unwrap_or_default();
     let (status, title, text) = problem_text(&reason);
+    // A launch too old by its clock says by how much (a number from our own redirect).
+    let seen = use_query_map()
+        .read_untracked()
+        .get("seen")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|_| reason == "launch-expired");
     #[cfg(feature = "ssr")]
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(axum::http::StatusCode::from_u16(status).unwrap_or_default());
@@ -22,6 +28,7 @@ pub fn ProblemPage() -> impl IntoView {
             <section class="error-page" role="alert">
                 <h2>{title}</h2>
                 <p>{text}</p>
+                {seen.map(|secs| view! { <p class="clock">{clock_words(secs)}</p> })}
             </section>
         </Frame>
     }
@@ -54,4 +61,20 @@ fn problem_text(reason: &str) -> (u16, &'static str, &'static str) {
         ),
         _ => (400, "This launch link is not valid", AGAIN),
     }
+}
+
+/// What the GP (and their IT support) reads of a launch clock that did not fit.
+fn clock_words(secs: i64) -> String {
+    let mins = (secs.unsigned_abs() + 30) / 60;
+    let span = match (mins / 60, mins % 60) {
+        (0, 0) => "less than a minute".to_string(),
+        (0, m) => format!("{m} minute{}", if m == 1 { "" } else { "s" }),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    };
+    let when = if secs < 0 { "ahead of" } else { "behind" };
+    format!(
+        "The launch link's time was {span} {when} this server's clock. If every launch says this, \
+         Medtech's clock and ours disagree: please tell your practice manager or IT support."
+    )
 }

@@ -224,17 +224,22 @@ async fn decode_launch(report: &mut Report, alex: &AlexClient, target: &Target<'
     if let Err(e) = alex.check_facility(&facility) {
         return report.fail(title, e.to_string(), advice(&e, target, ROLE_LAUNCH));
     }
-    let fresh = crate::launch::entry::launched_recently(
+    let verdict = crate::launch::clock::judge(
         decoded.created_time.as_deref(),
         settings.launch_max_age_seconds,
         Utc::now(),
     );
+    let fresh = verdict.is_fresh();
     report.pass(
         title,
         format!(
-            "from facility {facility}; patient open: {}; provider: {}{}",
+            "from facility {facility}; patient open: {}; provider: {}{}{}",
             yes_no(decoded.patient_id.is_some()),
             yes_no(decoded.provider_id.is_some()),
+            match verdict {
+                crate::launch::clock::Verdict::Fresh(r) => format!("; its createdTime reads as {}", r.slug()),
+                _ => String::new(),
+            },
             if fresh {
                 ""
             } else {

@@ -1,11 +1,12 @@
 //! One place sets the HTTP status of a failed server function. Leptos answers every `Err` with
 //! 500; this reads our typed `AppError` from such an answer and gives it the status its kind calls
-//! for (404, 409, 410, 503, …), so no server function sets a status itself.
+//! for (404, 409, 410, 503, …), so no server function sets a status itself. And a refusal of a
+//! request with a body says it ends the connection (`close_after_refusal`).
 
 use axum::{
     body::Body,
     extract::Request,
-    http::{Method, StatusCode},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::Response,
 };
@@ -31,4 +32,23 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
         parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A refused request that carried a body (an upload refused before its photo was read) ends its
+/// connection and says so with `Connection: close`: the body may be unread, so the connection
+/// cannot serve another request, and a keep-alive client that is not told sends its next
+/// request into a socket about to close.
+pub async fn close_after_refusal(req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let has_body = headers
+        .get(header::CONTENT_LENGTH)
+        .map_or(headers.contains_key(header::TRANSFER_ENCODING), |v| {
+            v.as_bytes() != b"0"
+        });
+    let mut resp = next.run(req).await;
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }

@@ -2,6 +2,7 @@
 //! Each domain's server-only code lives in its own folder; this module only wires them.
 
 pub mod assets;
+mod bodies;
 pub mod errors;
 pub mod health;
 pub mod listen;
@@ -148,7 +149,9 @@ pub fn router(state: AppState) -> Router {
     let guard = std::sync::Arc::new(security::Guard::new(&state.settings, state.leptos_options.reload_port));
     let app = app
         .layer(CatchPanicLayer::custom(telemetry::panic_response))
-        .layer(axum::middleware::from_fn_with_state(guard, security::guard));
+        .layer(axum::middleware::from_fn(bodies::small_body_deadline))
+        .layer(axum::middleware::from_fn_with_state(guard, security::guard))
+        .layer(axum::middleware::from_fn(errors::close_after_refusal));
     telemetry::with_request_tracing(app).with_state(state)
 }
 

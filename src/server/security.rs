@@ -68,7 +68,7 @@ impl Guard {
 
     /// A state-changing request must come from our own pages: `Sec-Fetch-Site` (set by the
     /// browser, not by page script) says same-origin, or — from an engine that does not send it —
-    /// `Origin` names this server. A request with neither is not from a browser page. Its body
+    /// `Origin` names this server, or, with neither, no foreign `Referer` is sent. Its body
     /// must be of a type our routes read (never `text/plain`, the classic cross-site form).
     #[allow(clippy::result_large_err)] // a ready response, on the refusal path
     pub fn same_origin(&self, method: &Method, headers: &HeaderMap) -> Result<(), Response> {
@@ -79,7 +79,15 @@ impl Guard {
         let allowed = match fetch_site {
             Some(site) => site == "same-origin" || site == "none",
             None => match headers.get(header::ORIGIN) {
-                None => true,
+                // No fetch metadata and no Origin (an old or unnamed engine): a Referer, if
+                // sent, must be ours. Our pages send none (`Referrer-Policy: no-referrer`), so a
+                // foreign one is another site's form riding the GP's cookie.
+                None => headers.get(header::REFERER).is_none_or(|r| {
+                    r.to_str()
+                        .ok()
+                        .and_then(authority)
+                        .is_some_and(|a| self.is_ours(a, headers))
+                }),
                 Some(origin) => origin
                     .to_str()
                     .ok()

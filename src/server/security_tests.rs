@@ -77,6 +77,14 @@ fn state_changes_from_other_sites_are_refused() {
     );
     // No browser page: neither header.
     assert!(ok(&[form, len]));
+    // An engine that sends no fetch metadata and no Origin: a foreign Referer is another site's
+    // form; our own pages send no Referer at all.
+    let old_engine = |referer: &'static str| ok(&[("host", "127.0.0.1:3000"), ("referer", referer), form, len]);
+    assert!(!old_engine("https://evil.example/forms/remove.html"));
+    assert!(!old_engine("https://127.0.0.1:3000.evil.example/"));
+    assert!(!old_engine("not a url"));
+    assert!(old_engine("http://127.0.0.1:3000/w/abc/basic"));
+    assert!(old_engine("https://images.example.nz/w/abc"), "public_url");
     // Reads are never refused.
     assert!(
         g.same_origin(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]))

@@ -16,7 +16,35 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::{SimState, auth, respond};
+use super::{CreatedTimeFormat, SimState, auth, respond};
+
+const WITHOUT_OFFSET: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+
+fn write_created(t: chrono::DateTime<chrono::Utc>, format: CreatedTimeFormat) -> String {
+    match format {
+        CreatedTimeFormat::Rfc3339 => t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        CreatedTimeFormat::UtcWithoutOffset => t.format(WITHOUT_OFFSET).to_string(),
+        CreatedTimeFormat::NzWithoutOffset => t
+            .with_timezone(&chrono_tz::Pacific::Auckland)
+            .format(WITHOUT_OFFSET)
+            .to_string(),
+    }
+}
+
+fn read_created(s: &str, format: CreatedTimeFormat) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let naive = || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok();
+    match format {
+        CreatedTimeFormat::Rfc3339 => chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        CreatedTimeFormat::UtcWithoutOffset => naive().map(|n| n.and_utc()),
+        CreatedTimeFormat::NzWithoutOffset => chrono_tz::Pacific::Auckland
+            .from_local_datetime(&naive()?)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc)),
+    }
+}
 
 /// Lower-case path prefix of the decode endpoint.
 pub(crate) const DECODE_PREFIX: &str = "/vendorforms/api/getlaunchcontextstring/";
@@ -55,6 +83,7 @@ pub(crate) enum DecodeError {
 
 pub(crate) fn mint(
     keys: &Keys,
+    format: CreatedTimeFormat,
     facility: &str,
     patient_id: Option<&str>,
     provider_id: &str,
@@ -64,7 +93,7 @@ pub(crate) fn mint(
         "patientId": patient_id,
         "facilityCode": facility,
         "providerId": provider_id,
-        "createdTime": created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "createdTime": write_created(created, format),
     });
     let nonce: [u8; 12] = rand::random();
     let mut sealed = nonce.to_vec();
@@ -88,6 +117,7 @@ pub(crate) fn mint(
 /// Verify, decrypt and check the age of a launch pair.
 pub(crate) fn decode(
     keys: &Keys,
+    format: CreatedTimeFormat,
     ttl: std::time::Duration,
     context: &str,
     signature: &str,
@@ -112,7 +142,7 @@ pub(crate) fn decode(
     let created = value
         .get("createdTime")
         .and_then(Value::as_str)
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .and_then(|s| read_created(s, format))
         .ok_or(DecodeError::Invalid)?;
     let age = chrono::Utc::now().signed_duration_since(created);
     let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
@@ -143,7 +173,14 @@ pub(crate) fn decode_handler(state: &SimState, req: Request<Body>) -> Response<B
     };
     let context = respond::percent_decode(context, false);
     let signature = respond::percent_decode(signature, false);
-    match decode(&state.launch_keys, state.config.launch_ttl, &context, &signature) {
+    let format = *state.created_format.lock().unwrap_or_else(|e| e.into_inner());
+    match decode(
+        &state.launch_keys,
+        format,
+        state.config.launch_ttl,
+        &context,
+        &signature,
+    ) {
         Ok(value) => respond::json(StatusCode::OK, value),
         Err(DecodeError::Invalid) => respond::outcome(StatusCode::BAD_REQUEST, "invalid", "Invalid launch context"),
         Err(DecodeError::Expired) => respond::outcome(StatusCode::BAD_REQUEST, "invalid", "Launch context expired"),

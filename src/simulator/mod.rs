@@ -87,6 +87,7 @@ impl Simulator {
             base_url,
             seed: data::Seed::new(),
             launch_keys: launch::Keys::random(),
+            created_format: Mutex::new(CreatedTimeFormat::default()),
             tokens: Mutex::new(auth::TokenStore::new(token_ttl)),
             faults: Mutex::new(Vec::new()),
             received: Mutex::new(ReceivedLog::default()),
@@ -138,7 +139,20 @@ impl Simulator {
         provider_id: &str,
         created: chrono::DateTime<chrono::Utc>,
     ) -> LaunchPair {
-        launch::mint(&self.state.launch_keys, facility, patient_id, provider_id, created)
+        let format = *self.state.created_format.lock().unwrap_or_else(|e| e.into_inner());
+        launch::mint(
+            &self.state.launch_keys,
+            format,
+            facility,
+            patient_id,
+            provider_id,
+            created,
+        )
+    }
+
+    /// How launches minted from now on write their `createdTime`.
+    pub fn set_created_time_format(&self, format: CreatedTimeFormat) {
+        *self.state.created_format.lock().unwrap_or_else(|e| e.into_inner()) = format;
     }
 
     pub fn facilities(&self) -> Vec<SimFacility> {

@@ -11,6 +11,8 @@ pub(crate) struct SimState {
     pub(crate) base_url: String,
     pub(crate) seed: data::Seed,
     pub(crate) launch_keys: launch::Keys,
+    /// How minted launches write their `createdTime` (test control can change it).
+    pub(crate) created_format: Mutex<super::CreatedTimeFormat>,
     pub(crate) tokens: Mutex<auth::TokenStore>,
     pub(crate) faults: Mutex<Vec<Fault>>,
     pub(crate) received: Mutex<ReceivedLog>,

@@ -20,6 +20,19 @@ pub const ALL_ROLES: [&str; 7] = [
     crate::alex::task::ROLE_TASK_WRITE,
 ];
 
+/// How the simulator writes a launch's `createdTime`. ALEX publishes no format: RFC 3339 is what
+/// the simulator wrote first; the two without an offset are what a field report may show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatedTimeFormat {
+    #[default]
+    Rfc3339,
+    /// `2026-12-07T00:59:30.123`, in UTC.
+    UtcWithoutOffset,
+    /// `2026-12-07T13:59:30.123`, in New Zealand time.
+    NzWithoutOffset,
+}
+
 /// How the simulator is set up. Credentials are fake and only meaningful to this simulator.
 #[derive(Clone, Debug)]
 pub struct SimConfig {

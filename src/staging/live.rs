@@ -9,6 +9,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
 use super::{
     record::PhotoRecord,
@@ -26,42 +27,86 @@ struct Note {
     photo: String,
 }
 
-/// How many pages of each session listen on this instance: a photo staged elsewhere is read
-/// from the store only when one of its session's pages is here to be told.
+/// Event streams of one session open at once on this instance, at most: a new one closes the
+/// oldest (a reloaded page leaves its old stream behind until the socket times out).
+pub const MAX_STREAMS_PER_SESSION: usize = 4;
+
+/// The pages of each session that listen on this instance, oldest first: a photo staged
+/// elsewhere is read from the store only when one of its session's pages is here to be told.
 #[derive(Clone, Default)]
-pub struct Watchers(Arc<Mutex<HashMap<String, usize>>>);
+pub struct Watchers(Arc<Mutex<Listening>>);
+
+#[derive(Default)]
+struct Listening {
+    next: u64,
+    /// Per session: each stream's number and the sender that closes it.
+    streams: HashMap<String, Vec<(u64, oneshot::Sender<()>)>>,
+}
 
 /// A page listening for its session's photos; counted until dropped (with its event stream).
 pub struct Watch {
     watchers: Watchers,
     session: String,
+    id: u64,
+    closed: Option<oneshot::Receiver<()>>,
+}
+
+impl Watch {
+    /// Resolves when a newer stream of the same session has taken this one's place.
+    pub fn closed(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let rx = self.closed.take();
+        async move {
+            if let Some(rx) = rx {
+                let _ = rx.await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }
 
 impl Watchers {
-    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Listening> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn listening(&self, session: &str) -> bool {
+        self.lock().streams.contains_key(session)
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        let mut counts = self.watchers.counts();
-        if let Some(n) = counts.get_mut(&self.session) {
-            *n -= 1;
-            if *n == 0 {
-                counts.remove(&self.session);
+        let mut l = self.watchers.lock();
+        if let Some(list) = l.streams.get_mut(&self.session) {
+            list.retain(|(id, _)| *id != self.id);
+            if list.is_empty() {
+                l.streams.remove(&self.session);
             }
         }
     }
 }
 
 impl Photos {
-    /// A page of `session_id` listens here until the returned guard is dropped.
+    /// A page of `session_id` listens here until the returned guard is dropped. Past
+    /// `MAX_STREAMS_PER_SESSION`, the session's oldest stream is told to close.
     pub fn watch(&self, session_id: &str) -> Watch {
-        *self.watchers.counts().entry(session_id.to_string()).or_default() += 1;
+        let (tx, rx) = oneshot::channel();
+        let mut l = self.watchers.lock();
+        l.next += 1;
+        let id = l.next;
+        let list = l.streams.entry(session_id.to_string()).or_default();
+        list.push((id, tx));
+        if list.len() > MAX_STREAMS_PER_SESSION {
+            let (_, oldest) = list.remove(0);
+            let _ = oldest.send(());
+        }
+        drop(l);
         Watch {
             watchers: self.watchers.clone(),
             session: session_id.to_string(),
+            id,
+            closed: Some(rx),
         }
     }
 
@@ -98,7 +143,7 @@ impl Photos {
                 }
                 Heard::Message(m) => match serde_json::from_str::<Note>(&m) {
                     Ok(note) if note.instance == self.store.db.instance() => continue, // ours: already told
-                    Ok(note) if !self.watchers.counts().contains_key(&note.session) => continue, // nobody here
+                    Ok(note) if !self.watchers.listening(&note.session) => continue,   // nobody here
                     Ok(note) => note,
                     Err(_) => {
                         tracing::warn!("an unreadable note from another instance was ignored");

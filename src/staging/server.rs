@@ -84,23 +84,24 @@ pub async fn read_upload(state: &Photos, multipart: Result<Multipart, MultipartR
     let (mut id, mut taken_at, mut photo, mut tags) =
         (None::<String>, None::<i64>, None::<Vec<u8>>, TagPatch::default());
     let bad = |m: &str| AppError::invalid(m.to_string());
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
+    let mut pace = BodyPace::new();
+    while let Some(mut field) = pace
+        .within(multipart.next_field())
+        .await?
         .map_err(|e| multipart_error(e, "The upload was incomplete or malformed."))?
     {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "photo" => {
-                let buf = read_capped(&mut field, cap)
-                    .await
+                let buf = read_capped(&mut field, cap, &mut pace)
+                    .await?
                     .map_err(|e| multipart_error(e, "The upload was interrupted."))?;
                 photo = Some(buf.ok_or_else(too_large)?);
             }
             "id" | "taken_at" | "body_site" | "laterality" | "view" | "image_type" | "description" => {
-                let text = field
-                    .text()
-                    .await
+                let text = pace
+                    .within(field.text())
+                    .await?
                     .map_err(|e| multipart_error(e, "The upload was malformed."))?;
                 if text.len() > 2000 {
                     return Err(bad("The upload was malformed."));
@@ -136,19 +137,72 @@ pub async fn read_upload(state: &Photos, multipart: Result<Multipart, MultipartR
 }
 
 /// Reads one multipart file field into memory, at most `cap` bytes: `None` when it holds more
-/// (it stops reading there).
+/// (it stops reading there). The body must keep `pace` (else `Err`: too slow, cut).
 pub async fn read_capped(
     field: &mut axum::extract::multipart::Field<'_>,
     cap: u64,
-) -> Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError> {
+    pace: &mut BodyPace,
+) -> Result<Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError>, AppError> {
     let mut buf = Vec::new();
-    while let Some(chunk) = field.chunk().await? {
+    loop {
+        let chunk = match pace.within(field.chunk()).await? {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ok(Ok(Some(buf))),
+            Err(e) => return Ok(Err(e)),
+        };
+        pace.arrived(chunk.len());
         if (buf.len() + chunk.len()) as u64 > cap {
-            return Ok(None);
+            return Ok(Ok(None));
         }
         buf.extend_from_slice(&chunk);
     }
-    Ok(Some(buf))
+}
+
+/// A body must keep arriving: after a short grace, at least `MIN_BYTES_PER_SEC` on average, so a
+/// client trickling a byte a second is cut within seconds and its upload pass goes to the next
+/// GP. (A phone on a poor link still sends far faster than this.)
+pub struct BodyPace {
+    started: tokio::time::Instant,
+    bytes: u64,
+}
+
+impl BodyPace {
+    const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+    const MIN_BYTES_PER_SEC: u64 = 8 * 1024;
+
+    pub fn new() -> BodyPace {
+        BodyPace {
+            started: tokio::time::Instant::now(),
+            bytes: 0,
+        }
+    }
+
+    pub fn arrived(&mut self, n: usize) {
+        self.bytes += n as u64;
+    }
+
+    /// By when the next bytes must have come.
+    fn deadline(&self) -> tokio::time::Instant {
+        let earned = std::time::Duration::from_millis(self.bytes.saturating_mul(1000) / Self::MIN_BYTES_PER_SEC);
+        self.started + Self::GRACE + earned
+    }
+
+    /// Waits for `read`, at most until the pace's deadline.
+    pub async fn within<T>(&self, read: impl std::future::Future<Output = T>) -> Result<T, AppError> {
+        tokio::time::timeout_at(self.deadline(), read).await.map_err(|_| {
+            tracing::info!(bytes = self.bytes, "upload cut: its body arrived too slowly");
+            AppError::new(
+                ErrorKind::TooSlow,
+                "The photo arrived too slowly and was stopped. Check the connection, then add it again.",
+            )
+        })
+    }
+}
+
+impl Default for BodyPace {
+    fn default() -> Self {
+        BodyPace::new()
+    }
 }
 
 fn too_large() -> AppError {

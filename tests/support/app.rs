@@ -283,6 +283,19 @@ pub async fn audit_where(app: &impl Served, query: &str) -> serde_json::Value {
         .unwrap()
 }
 
+/// The `/metrics` page's text (the app must run with `OPS_TOKEN=ops`).
+pub async fn metrics_text(app: &impl Served) -> String {
+    http()
+        .get(url(app, "/metrics"))
+        .bearer_auth("ops")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The `event` of each audit entry.
 pub fn events(rows: &serde_json::Value) -> Vec<String> {
     rows.as_array()
