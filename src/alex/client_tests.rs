@@ -44,6 +44,11 @@ fn logged_urls_carry_no_query_or_launch_token() {
         "/fhir/Media/{id}/_history/1"
     );
     assert_eq!(loggable("https://a/FHIR/DocumentReference"), "/FHIR/DocumentReference");
+    // The simulator logs what it is asked the same way.
+    assert_eq!(
+        crate::alex::wire::loggable_path("/FHIR/Patient/abc123"),
+        "/FHIR/Patient/{id}"
+    );
     assert_eq!(
         loggable("https://a/FHIR/Location/$everything"),
         "/FHIR/Location/$everything"

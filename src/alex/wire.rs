@@ -40,6 +40,11 @@ pub fn loggable(url: &str) -> String {
     let path = reqwest::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_default();
+    loggable_path(&path)
+}
+
+/// A request path as it may be logged (see `loggable`): its route's shape.
+pub fn loggable_path(path: &str) -> String {
     if let Some(i) = path.find("/getlaunchcontextstring/") {
         return format!("{}/getlaunchcontextstring/…", &path[..i]);
     }

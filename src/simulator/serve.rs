@@ -116,10 +116,11 @@ pub(crate) async fn handle(state: Arc<SimState>, req: Request<Body>) -> Response
         Some(kind) => faults::immediate(&kind),
     };
 
+    // The route's shape, never a patient's id or a launch token: this is our server's log too.
     let log_path = if endpoint == Some(Endpoint::Launch) {
-        launch::DECODE_PREFIX
+        launch::DECODE_PREFIX.to_string()
     } else {
-        path.as_str()
+        crate::alex::wire::loggable_path(&path)
     };
     let dropped = resp.extensions().get::<DropConnection>().is_some();
     tracing::info!(
